@@ -1,0 +1,92 @@
+# mxray - build, test and demo.
+#
+# Layers (lower never includes upper):
+#   lib/base      general: logging, INI, strings, addresses, tokens (no mail)
+#   lib/mail      mail layer: config schema, DNS resolver, Redis store, records
+#   lib/probe     the inbound probe: SMTP client, TLS, certificates, MX walk
+#   lib/analysis  the test message: DKIM, SPF, Received, job building
+#   lib/report    rendering a report: text, HTML, the reply mail
+# Programs: milter/ worker/ reporter/ cli/ each link only what they need.
+
+CC      ?= cc
+PKGS     = openssl libunbound hiredis jansson libmicrohttpd libcurl libpsl opendkim
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+           -fno-strict-aliasing -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lspf2 -lmilter -lresolv -lpthread -lm
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+B = build
+LIBS = base mail probe analysis report
+# What each library and program links, upper layers first.
+LINK_base     = base
+LINK_mail     = mail base
+LINK_probe    = probe mail base
+LINK_analysis = analysis mail base
+LINK_report   = report mail base
+LINK_milter   = analysis mail base
+LINK_worker   = probe mail base
+LINK_reporter = report mail base
+LINK_cli      = report probe analysis mail base
+
+PROGRAMS = mxray-milter mxray-worker mxray-reporter mxray
+DIR_mxray-milter   = milter
+DIR_mxray-worker   = worker
+DIR_mxray-reporter = reporter
+DIR_mxray          = cli
+
+all: $(PROGRAMS)
+
+objs = $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c))
+archives = $(foreach l,$(LINK_$(1)),$(B)/lib$(l).a)
+
+define lib_rule
+$(B)/lib$(1).a: $(call objs,lib/$(1))
+	@mkdir -p $$(@D)
+	rm -f $$@ && ar rcs $$@ $$^
+endef
+$(foreach l,$(LIBS),$(eval $(call lib_rule,$(l))))
+
+define prog_rule
+$(1): $(call objs,$(DIR_$(1))) $(call archives,$(DIR_$(1)))
+	$$(CC) $$(LDFLAGS) -o $$@ $(call objs,$(DIR_$(1))) $(call archives,$(DIR_$(1))) $$(LDLIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# Unit tests: tests/unit/<layer>/test_*.c, each linked with its layer and below.
+UNIT_SRCS  = $(wildcard tests/unit/*/test_*.c)
+UNIT_BINS  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+define unit_rule
+$(B)/tests/$(1)/%: tests/unit/$(1)/%.c tests/unit/harness.h $(call archives,$(1))
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) -Itests/unit $$(LDFLAGS) -o $$@ $$< $(call archives,$(1)) $$(LDLIBS)
+endef
+$(foreach l,$(LIBS),$(eval $(call unit_rule,$(l))))
+
+unit: $(UNIT_BINS)
+
+deps:
+	./scripts/deps.sh
+
+# The README's two commands.
+demo: deps all
+	./tests/sandbox/demo.sh
+
+check: deps all unit
+	./tests/run.sh
+
+clean:
+	rm -rf $(B) $(PROGRAMS)
+
+.PHONY: all unit deps demo check clean
+.SECONDARY:

@@ -1,0 +1,76 @@
+/*
+ * config.h - mxray's settings: one INI file, every key with a default.
+ *
+ * conf/mxray.conf documents every key; config_load rejects unknown
+ * sections and keys and malformed values with "FILE:LINE: reason", so a
+ * typo never silently falls back to a default. Durations are stored in
+ * milliseconds. Strings are owned by the config (config_free).
+ */
+#ifndef MXRAY_MAIL_CONFIG_H
+#define MXRAY_MAIL_CONFIG_H
+
+#include <stddef.h>
+#include "base/log.h"
+#include "base/netaddr.h"
+
+#define CONFIG_DEFAULT_PATH_TREE "conf/mxray.conf"
+#define CONFIG_DEFAULT_PATH_INSTALLED "/etc/mxray/mxray.conf"
+
+typedef struct mxray_config {
+	char *path;
+
+	/* [log] */
+	log_dest_t log_dest;		/* destination = syslog | stderr */
+
+	/* [redis] */
+	char *redis_address;		/* host:port, [v6]:port or /unix/path */
+	char *key_prefix;		/* "mxray:" */
+
+	/* [dns] */
+	char *dns_resolver;		/* "recursive" or "forward:IP[@PORT]" */
+	char *dns_root_hints;
+	char *dns_trust_anchor;
+
+	/* [probe] */
+	netrange_list_t allow_networks;	/* non-public ranges we may probe */
+	char *allow_networks_text;
+	char *ca_file;
+	char *helo_name;		/* name we EHLO with */
+	int smtp_port;			/* 25; tests may use others */
+	int max_mx;
+	long long connect_timeout_ms;
+	long long greeting_timeout_ms;
+	long long command_timeout_ms;
+	long long tls_timeout_ms;
+	long long job_deadline_ms;
+
+	/* [milter] */
+	char *milter_socket;		/* libmilter form: inet:PORT@HOST, unix:PATH */
+	char **test_addresses;		/* NULL-terminated; "user@dom" or "@dom" */
+
+	/* [worker] */
+	char *consumer_name;		/* default host-pid */
+
+	/* [report] */
+	char *base_url;			/* no trailing slash */
+	long long report_ttl_ms;
+
+	/* [http] */
+	char *http_listen;		/* host:port */
+
+	/* [mail] */
+	char *mail_from;		/* From: of replies, "Name <addr>" or addr */
+	char *mail_submit;		/* "smtp://host:port" or "sendmail:/path" */
+} mxray_config_t;
+
+/* config_load - defaults, then the file; 0 ok, -1 with reason in err. */
+int config_load(const char *path, mxray_config_t *cfg, char *err, size_t errlen);
+/* config_load_string - the same from text in memory (tests, fuzzing). */
+int config_load_string(const char *text, mxray_config_t *cfg, char *err, size_t errlen);
+void config_free(mxray_config_t *cfg);
+/* config_default_path - conf/mxray.conf if present here, else /etc/mxray/. */
+const char *config_default_path(void);
+/* config_is_test_address - 1 if rcpt (any case) is one of test_addresses. */
+int config_is_test_address(const mxray_config_t *cfg, const char *rcpt);
+
+#endif

@@ -1,0 +1,379 @@
+/*
+ * store.c - mxray's records in Redis through hiredis (see store.h).
+ *
+ * Trusts Redis to store what it was given, but not the shape of stream
+ * entries (any client can XADD): every entry is checked for its version
+ * and fields, and a malformed one is returned with `problem` set rather
+ * than dropped, so the caller can log and acknowledge it.
+ * Every command runs under a timeout; a blocking read gets its block time
+ * on top. After a connection error the store_t is unusable: free it and
+ * connect again (hiredis cannot recover a broken context).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <hiredis/hiredis.h>
+
+#include "mail/store.h"
+
+struct store {
+	redisContext *ctx;
+	char *prefix;
+	long long timeout_ms;
+	char error[256];
+};
+
+static struct timeval ms_to_tv(long long ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	return tv;
+}
+
+static const char *stream_suffix(store_stream_t stream)
+{
+	return stream == STORE_STREAM_JOBS ? "jobs" : "reports";
+}
+
+static const char *stream_group(store_stream_t stream)
+{
+	return stream == STORE_STREAM_JOBS ? STORE_GROUP_WORKERS : STORE_GROUP_REPORTERS;
+}
+
+/* store_key - prefix + parts into buf. */
+static void store_key(const store_t *s, char *buf, size_t len, const char *a, const char *b)
+{
+	snprintf(buf, len, "%s%s%s", s->prefix, a, b ? b : "");
+}
+
+store_t *store_connect(const mxray_config_t *cfg, long long timeout_ms, char *err, size_t errlen)
+{
+	const char *addr = cfg->redis_address;
+	struct timeval tv = ms_to_tv(timeout_ms);
+	redisContext *ctx;
+
+	if (addr[0] == '/') {
+		ctx = redisConnectUnixWithTimeout(addr, tv);
+	} else {
+		char host[256];
+		const char *colon = strrchr(addr, ':');
+		const char *h = addr;
+		size_t hl = colon ? (size_t)(colon - addr) : 0;
+		if (colon == NULL || hl == 0 || hl >= sizeof(host) || atoi(colon + 1) <= 0) {
+			snprintf(err, errlen, "[redis] address \"%s\" is not HOST:PORT or /unix/path",
+				 addr);
+			return NULL;
+		}
+		if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+			h++;
+			hl -= 2;
+		}
+		memcpy(host, h, hl);
+		host[hl] = '\0';
+		ctx = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+	}
+	if (ctx == NULL || ctx->err) {
+		snprintf(err, errlen, "Redis at %s: %s (is redis-server running? see [redis] address)",
+			 addr, ctx ? ctx->errstr : "cannot allocate a context");
+		if (ctx)
+			redisFree(ctx);
+		return NULL;
+	}
+	redisSetTimeout(ctx, tv);
+	store_t *s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->prefix = strdup(cfg->key_prefix)) == NULL) {
+		free(s);
+		redisFree(ctx);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->ctx = ctx;
+	s->timeout_ms = timeout_ms;
+	return s;
+}
+
+void store_free(store_t *s)
+{
+	if (s == NULL)
+		return;
+	if (s->ctx)
+		redisFree(s->ctx);
+	free(s->prefix);
+	free(s);
+}
+
+const char *store_last_error(const store_t *s)
+{
+	return s->error;
+}
+
+/* store_failed - note why a command failed; frees reply. Returns -1. */
+static int store_failed(store_t *s, redisReply *reply, const char *what)
+{
+	if (reply == NULL)
+		snprintf(s->error, sizeof(s->error), "Redis %s: %s", what,
+			 s->ctx->errstr[0] ? s->ctx->errstr : "no reply");
+	else if (reply->type == REDIS_REPLY_ERROR)
+		snprintf(s->error, sizeof(s->error), "Redis %s: %s", what, reply->str);
+	else
+		snprintf(s->error, sizeof(s->error), "Redis %s: unexpected reply type %d", what,
+			 reply->type);
+	if (reply)
+		freeReplyObject(reply);
+	return -1;
+}
+
+int store_job_add(store_t *s, const json_t *job)
+{
+	char key[256];
+	char *text = json_dumps(job, JSON_COMPACT);
+	if (text == NULL) {
+		snprintf(s->error, sizeof(s->error), "job cannot be encoded as JSON");
+		return -1;
+	}
+	store_key(s, key, sizeof(key), "jobs", NULL);
+	redisReply *r = redisCommand(s->ctx, "XADD %s * v %s job %s", key,
+				     STORE_RECORD_VERSION, text);
+	free(text);
+	if (r == NULL || r->type != REDIS_REPLY_STRING)
+		return store_failed(s, r, "XADD jobs");
+	freeReplyObject(r);
+	return 0;
+}
+
+int store_report_add(store_t *s, const char *token)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), "reports", NULL);
+	redisReply *r = redisCommand(s->ctx, "XADD %s * v %s token %s", key,
+				     STORE_RECORD_VERSION, token);
+	if (r == NULL || r->type != REDIS_REPLY_STRING)
+		return store_failed(s, r, "XADD reports");
+	freeReplyObject(r);
+	return 0;
+}
+
+/* store_group_ensure - create the consumer group, reading from the start
+ * of the stream so jobs queued before any worker existed are not lost. */
+static int store_group_ensure(store_t *s, store_stream_t stream)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), stream_suffix(stream), NULL);
+	redisReply *r = redisCommand(s->ctx, "XGROUP CREATE %s %s 0 MKSTREAM", key,
+				     stream_group(stream));
+	if (r == NULL)
+		return store_failed(s, r, "XGROUP CREATE");
+	if (r->type == REDIS_REPLY_ERROR && strncmp(r->str, "BUSYGROUP", 9) != 0)
+		return store_failed(s, r, "XGROUP CREATE");
+	freeReplyObject(r);
+	return 0;
+}
+
+/* entry_fill - check one [id, [field, value ...]] stream entry. */
+static void entry_fill(store_stream_t stream, const redisReply *e, store_entry_t *out)
+{
+	const char *json_text = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING) {
+		out->problem = strdup("stream entry has an unexpected shape");
+		return;
+	}
+	snprintf(out->id, sizeof(out->id), "%s", e->element[0]->str);
+	const redisReply *fields = e->element[1];
+	if (fields->type != REDIS_REPLY_ARRAY || fields->elements % 2 != 0) {
+		out->problem = strdup("stream entry fields are malformed");
+		return;
+	}
+	for (size_t i = 0; i + 1 < fields->elements; i += 2) {
+		const redisReply *f = fields->element[i], *v = fields->element[i + 1];
+		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			continue;
+		if (strcmp(f->str, "v") == 0 && out->version == NULL)
+			out->version = strdup(v->str);
+		else if (strcmp(f->str, "job") == 0)
+			json_text = v->str;
+		else if (strcmp(f->str, "token") == 0 && out->token == NULL)
+			out->token = strdup(v->str);
+	}
+	if (out->version == NULL || strcmp(out->version, STORE_RECORD_VERSION) != 0) {
+		char why[128];
+		snprintf(why, sizeof(why), "entry version \"%.40s\" is not %s",
+			 out->version ? out->version : "(none)", STORE_RECORD_VERSION);
+		out->problem = strdup(why);
+		return;
+	}
+	if (stream == STORE_STREAM_JOBS) {
+		json_error_t jerr;
+		if (json_text == NULL) {
+			out->problem = strdup("job entry has no \"job\" field");
+			return;
+		}
+		out->job = json_loads(json_text, JSON_REJECT_DUPLICATES, &jerr);
+		if (out->job == NULL) {
+			char why[256];
+			snprintf(why, sizeof(why), "job is not valid JSON: %s (line %d)", jerr.text,
+				 jerr.line);
+			out->problem = strdup(why);
+		}
+	} else if (out->token == NULL) {
+		out->problem = strdup("report entry has no \"token\" field");
+	}
+}
+
+int store_read(store_t *s, store_stream_t stream, const char *consumer, long long block_ms,
+	       store_entry_t *out)
+{
+	char key[256];
+
+	memset(out, 0, sizeof(*out));
+	if (store_group_ensure(s, stream) != 0)
+		return -1;
+	store_key(s, key, sizeof(key), stream_suffix(stream), NULL);
+	redisSetTimeout(s->ctx, ms_to_tv(block_ms + s->timeout_ms));
+	redisReply *r = redisCommand(s->ctx, "XREADGROUP GROUP %s %s COUNT 1 BLOCK %lld STREAMS %s >",
+				     stream_group(stream), consumer, block_ms, key);
+	redisSetTimeout(s->ctx, ms_to_tv(s->timeout_ms));
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		return store_failed(s, r, "XREADGROUP");
+	if (r->type == REDIS_REPLY_NIL) {
+		freeReplyObject(r);
+		return 0;
+	}
+	/* [[key, [entry]]] */
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != 2 ||
+	    r->element[0]->element[1]->type != REDIS_REPLY_ARRAY ||
+	    r->element[0]->element[1]->elements < 1)
+		return store_failed(s, r, "XREADGROUP");
+	entry_fill(stream, r->element[0]->element[1]->element[0], out);
+	freeReplyObject(r);
+	if (out->id[0] == '\0') {
+		snprintf(s->error, sizeof(s->error), "XREADGROUP: %s", out->problem);
+		store_entry_clear(out);
+		return -1;
+	}
+	return 1;
+}
+
+void store_entry_clear(store_entry_t *e)
+{
+	if (e == NULL)
+		return;
+	free(e->version);
+	free(e->token);
+	free(e->problem);
+	if (e->job)
+		json_decref(e->job);
+	memset(e, 0, sizeof(*e));
+}
+
+int store_ack(store_t *s, store_stream_t stream, const char *id)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), stream_suffix(stream), NULL);
+	redisReply *r = redisCommand(s->ctx, "XACK %s %s %s", key, stream_group(stream), id);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "XACK");
+	freeReplyObject(r);
+	return 0;
+}
+
+int store_result_put(store_t *s, const char *token, const json_t *report, long long ttl_ms)
+{
+	char key[256];
+	char *text = json_dumps(report, JSON_COMPACT);
+	if (text == NULL) {
+		snprintf(s->error, sizeof(s->error), "report cannot be encoded as JSON");
+		return -1;
+	}
+	store_key(s, key, sizeof(key), "result:", token);
+	redisReply *r = redisCommand(s->ctx, "SET %s %s PX %lld", key, text, ttl_ms);
+	free(text);
+	if (r == NULL || r->type != REDIS_REPLY_STATUS)
+		return store_failed(s, r, "SET result");
+	freeReplyObject(r);
+	return 0;
+}
+
+int store_result_get(store_t *s, const char *token, char **out)
+{
+	char key[256];
+	*out = NULL;
+	store_key(s, key, sizeof(key), "result:", token);
+	redisReply *r = redisCommand(s->ctx, "GET %s", key);
+	if (r == NULL || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL))
+		return store_failed(s, r, "GET result");
+	int found = r->type == REDIS_REPLY_STRING;
+	if (found && (*out = strdup(r->str)) == NULL) {
+		freeReplyObject(r);
+		snprintf(s->error, sizeof(s->error), "out of memory");
+		return -1;
+	}
+	freeReplyObject(r);
+	return found;
+}
+
+int store_mark_replied(store_t *s, const char *token, long long ttl_ms)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), "replied:", token);
+	redisReply *r = redisCommand(s->ctx, "SET %s 1 NX PX %lld", key, ttl_ms);
+	if (r == NULL || (r->type != REDIS_REPLY_STATUS && r->type != REDIS_REPLY_NIL))
+		return store_failed(s, r, "SET replied");
+	int first = r->type == REDIS_REPLY_STATUS;
+	freeReplyObject(r);
+	return first;
+}
+
+/* reply_int - an integer field of a flat [name, value, ...] reply, or -1. */
+static long long reply_int(const redisReply *map, const char *name)
+{
+	for (size_t i = 0; i + 1 < map->elements; i += 2) {
+		const redisReply *f = map->element[i], *v = map->element[i + 1];
+		if (f->type == REDIS_REPLY_STRING && strcmp(f->str, name) == 0)
+			return v->type == REDIS_REPLY_INTEGER ? v->integer : -1;
+	}
+	return -1;
+}
+
+int store_queue_info(store_t *s, store_stream_t stream, store_queue_info_t *out)
+{
+	char key[256];
+	memset(out, 0, sizeof(*out));
+	out->lag = -1;
+	store_key(s, key, sizeof(key), stream_suffix(stream), NULL);
+	redisReply *r = redisCommand(s->ctx, "XLEN %s", key);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "XLEN");
+	out->length = r->integer;
+	freeReplyObject(r);
+	r = redisCommand(s->ctx, "XINFO GROUPS %s", key);
+	if (r == NULL)
+		return store_failed(s, r, "XINFO GROUPS");
+	if (r->type == REDIS_REPLY_ERROR) {
+		/* No stream yet: nothing queued, nobody consuming. */
+		freeReplyObject(r);
+		out->lag = out->length;
+		return 0;
+	}
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		const redisReply *g = r->element[i];
+		if (g->type != REDIS_REPLY_ARRAY)
+			continue;
+		for (size_t k = 0; k + 1 < g->elements; k += 2) {
+			if (g->element[k]->type == REDIS_REPLY_STRING &&
+			    strcmp(g->element[k]->str, "name") == 0 &&
+			    g->element[k + 1]->type == REDIS_REPLY_STRING &&
+			    strcmp(g->element[k + 1]->str, stream_group(stream)) == 0) {
+				out->pending = reply_int(g, "pending");
+				out->lag = reply_int(g, "lag");
+				out->consumers = reply_int(g, "consumers");
+			}
+		}
+	}
+	freeReplyObject(r);
+	return 0;
+}

@@ -1,0 +1,74 @@
+/*
+ * store.h - mxray's records in Redis: streams of jobs and reports, results
+ * with a time to live, idempotency markers.
+ *
+ * Keys (all under [redis] key_prefix, "mxray:" by default):
+ *   <p>jobs            stream: one entry per test  {v: "1", job: <job JSON>}
+ *   <p>reports         stream: one entry per stored result {v: "1", token: T}
+ *   <p>result:<T>      string: the report JSON, expires with the report
+ *   <p>replied:<T>     string: set once the reply for T was submitted
+ * Consumer groups: "workers" on jobs, "reporters" on reports.
+ * A store_t is one connection: not shared between threads.
+ */
+#ifndef MXRAY_MAIL_STORE_H
+#define MXRAY_MAIL_STORE_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "mail/config.h"
+
+#define STORE_RECORD_VERSION "1"
+#define STORE_GROUP_WORKERS "workers"
+#define STORE_GROUP_REPORTERS "reporters"
+
+typedef enum store_stream {
+	STORE_STREAM_JOBS,
+	STORE_STREAM_REPORTS,
+} store_stream_t;
+
+typedef struct store store_t;
+
+/* store_connect - connect within timeout_ms; NULL with reason in err. */
+store_t *store_connect(const mxray_config_t *cfg, long long timeout_ms, char *err, size_t errlen);
+void store_free(store_t *s);
+/* store_last_error - text of the last failure on this connection. */
+const char *store_last_error(const store_t *s);
+
+/* store_job_add - XADD a job; 0 ok, -1 on failure. */
+int store_job_add(store_t *s, const json_t *job);
+/* store_report_add - XADD a token to the reports stream. */
+int store_report_add(store_t *s, const char *token);
+
+/* One entry read from a stream through a consumer group. */
+typedef struct store_entry {
+	char id[64];			/* stream entry id, for store_ack */
+	char *version;			/* the entry's "v" field */
+	json_t *job;			/* jobs stream: parsed job, or NULL if malformed */
+	char *token;			/* reports stream: the token */
+	char *problem;			/* why the entry is malformed, else NULL */
+} store_entry_t;
+
+/* store_read - create the group if missing, then XREADGROUP one entry for
+ * consumer, blocking up to block_ms. 1 = entry read, 0 = none, -1 = error. */
+int store_read(store_t *s, store_stream_t stream, const char *consumer, long long block_ms,
+	       store_entry_t *out);
+void store_entry_clear(store_entry_t *e);
+int store_ack(store_t *s, store_stream_t stream, const char *id);
+
+/* store_result_put - SET result:<token> to report JSON with ttl_ms. */
+int store_result_put(store_t *s, const char *token, const json_t *report, long long ttl_ms);
+/* store_result_get - 1 found (*out owns the JSON text), 0 absent/expired, -1 error. */
+int store_result_get(store_t *s, const char *token, char **out);
+/* store_mark_replied - 1 if this call marked it first, 0 if already marked, -1 error. */
+int store_mark_replied(store_t *s, const char *token, long long ttl_ms);
+
+/* Queue figures for operators (mxray status, /metrics). */
+typedef struct store_queue_info {
+	long long length;		/* entries in the stream */
+	long long pending;		/* delivered, not yet acknowledged */
+	long long lag;			/* not yet delivered to the group (-1 unknown) */
+	long long consumers;
+} store_queue_info_t;
+int store_queue_info(store_t *s, store_stream_t stream, store_queue_info_t *out);
+
+#endif
