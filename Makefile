@@ -67,7 +67,7 @@ $(B)/%.o: %.c
 UNIT_SRCS  = $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS  = $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
 define unit_rule
-$(B)/tests/$(1)/%: tests/unit/$(1)/%.c tests/unit/harness.h $(call archives,$(1))
+$(B)/tests/$(1)/%: tests/unit/$(1)/%.c $(wildcard tests/unit/*.h) $(call archives,$(1))
 	@mkdir -p $$(@D)
 	$$(CC) $$(CFLAGS) -Itests/unit $$(LDFLAGS) -o $$@ $$< $(call archives,$(1)) $$(LDLIBS)
 endef
@@ -83,7 +83,8 @@ demo: deps all
 	./tests/sandbox/demo.sh
 
 check: deps all unit
-	./tests/run.sh
+	@rm -f $(B)/.check-status
+	./tests/run.sh; rc=$$?; echo $$rc > $(B)/.check-status; exit $$rc
 
 clean:
 	rm -rf $(B) $(PROGRAMS)

@@ -1,0 +1,141 @@
+/*
+ * test_config.c - mxray.conf: the shipped file loads, defaults are the
+ * documented ones, mistakes are reported with file and line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "mail/config.h"
+#include "mail/record.h"
+
+TEST(shipped_config_loads_with_documented_defaults)
+{
+	mxray_config_t cfg;
+	char err[512] = "";
+	int rc = config_load("conf/mxray.conf", &cfg, err, sizeof(err));
+	if (rc != 0)
+		printf("#   %s\n", err);
+	CHECK_INT(rc, 0);
+	if (rc != 0)
+		return;
+	CHECK_STR(cfg.redis_address, "127.0.0.1:6379");
+	CHECK_STR(cfg.key_prefix, "mxray:");
+	CHECK_STR(cfg.dns_resolver, "recursive");
+	CHECK_STR(cfg.dns_trust_anchor, "/usr/share/dns/root.key");
+	CHECK_INT(cfg.report_ttl_ms, 72LL * 3600 * 1000);
+	CHECK_INT(cfg.smtp_port, 25);
+	CHECK_INT(cfg.max_mx, 10);
+	CHECK_INT(cfg.allow_networks.count, 0);
+	CHECK_INT(cfg.log_dest, LOG_DEST_SYSLOG);
+	CHECK(cfg.helo_name != NULL && cfg.helo_name[0] != '\0');
+	config_free(&cfg);
+}
+
+TEST(every_key_of_the_code_is_documented_in_the_shipped_file)
+{
+	/* Each key line "#key =" in conf/mxray.conf, set for real, must load. */
+	FILE *f = fopen("conf/mxray.conf", "r");
+	CHECK(f != NULL);
+	if (f == NULL)
+		return;
+	char line[512], section[64] = "", text[1024];
+	int keys = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '[') {
+			sscanf(line, "[%63[^]]", section);
+			continue;
+		}
+		char key[64];
+		if (sscanf(line, "#%63[a-z_] =", key) == 1 && strchr(line, '=')) {
+			const char *value = strchr(line, '=') + 1;
+			snprintf(text, sizeof(text), "[%s]\n%s =%s", section, key, value);
+			mxray_config_t cfg;
+			char err[512];
+			int rc = config_load_string(text, &cfg, err, sizeof(err));
+			if (rc != 0)
+				printf("#   [%s] %s: %s\n", section, key, err);
+			CHECK_INT(rc, 0);
+			if (rc == 0)
+				config_free(&cfg);
+			keys++;
+		}
+	}
+	fclose(f);
+	CHECK(keys >= 24);
+}
+
+TEST(mistakes_are_reported_with_line)
+{
+	static const struct { const char *text; const char *err_has; } cases[] = {
+		{ "[redis]\nadress = x\n", ":2: [redis] adress: unknown key" },
+		{ "[nosuch]\na = b\n", "unknown section" },
+		{ "[report]\nttl = forever\n", "not a duration" },
+		{ "[probe]\nsmtp_port = 70000\n", "not a number in range" },
+		{ "[probe]\nallow_networks = 10.0.0.0/8 nonsense\n", "\"nonsense\" is not an address" },
+		{ "[milter]\ntest_addresses = nobody\n", "not user@domain" },
+		{ "[log]\ndestination = file\n", "neither syslog nor stderr" },
+		{ "[dns]\nresolver = 8.8.8.8\n", "neither recursive nor forward" },
+		{ "[mail]\nsubmit = smtps://x\n", "neither smtp://" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		mxray_config_t cfg;
+		char err[512] = "";
+		CHECK_INT(config_load_string(cases[i].text, &cfg, err, sizeof(err)), -1);
+		if (strstr(err, cases[i].err_has) == NULL)
+			printf("#   case %zu: error \"%s\", want \"%s\"\n", i, err, cases[i].err_has);
+		CHECK(strstr(err, cases[i].err_has) != NULL);
+	}
+}
+
+TEST(missing_file_says_so)
+{
+	mxray_config_t cfg;
+	char err[512] = "";
+	CHECK_INT(config_load("/nonexistent/mxray.conf", &cfg, err, sizeof(err)), -1);
+	CHECK(strstr(err, "/nonexistent/mxray.conf: cannot open") != NULL);
+}
+
+TEST(test_addresses_match_case_insensitively)
+{
+	mxray_config_t cfg;
+	char err[256];
+	CHECK_INT(config_load_string("[milter]\ntest_addresses = Test@MXray.test, @check.test\n",
+				     &cfg, err, sizeof(err)), 0);
+	CHECK(config_is_test_address(&cfg, "test@mxray.test"));
+	CHECK(config_is_test_address(&cfg, "TEST@mxray.TEST"));
+	CHECK(config_is_test_address(&cfg, "anyone@check.test"));
+	CHECK(!config_is_test_address(&cfg, "other@mxray.test"));
+	CHECK(!config_is_test_address(&cfg, "test@mxray.test.evil"));
+	CHECK(!config_is_test_address(&cfg, "x@sub.check.test"));
+	config_free(&cfg);
+}
+
+TEST(record_text_is_printable_and_bounded)
+{
+	json_t *j = record_text("ok\x1b[31m\xc3\xa9", 9);
+	CHECK_STR(json_string_value(j), "ok\\x1b[31m\\xc3\\xa9");
+	json_decref(j);
+	char big[10000];
+	memset(big, 'x', sizeof(big));
+	j = record_text(big, sizeof(big));
+	CHECK(strlen(json_string_value(j)) <= RECORD_TEXT_MAX);
+	json_decref(j);
+	char err[128];
+	json_t *r = json_pack("{si}", "format", 2);
+	CHECK_INT(record_check_format(r, 1, err, sizeof(err)), -1);
+	CHECK(strstr(err, "format 2") != NULL);
+	json_decref(r);
+	CHECK_INT(record_check_format(json_null(), 1, err, sizeof(err)), -1);
+}
+
+int main(void)
+{
+	RUN(shipped_config_loads_with_documented_defaults);
+	RUN(every_key_of_the_code_is_documented_in_the_shipped_file);
+	RUN(mistakes_are_reported_with_line);
+	RUN(missing_file_says_so);
+	RUN(test_addresses_match_case_insensitively);
+	RUN(record_text_is_printable_and_bounded);
+	return harness_done();
+}

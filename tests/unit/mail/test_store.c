@@ -1,0 +1,165 @@
+/*
+ * test_store.c - the Redis records against a real redis-server: jobs and
+ * reports go through consumer groups, malformed entries come back flagged,
+ * results expire, the reply marker is set once, queue figures add up.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "fixture_redis.h"
+#include "mail/config.h"
+#include "mail/record.h"
+#include "mail/store.h"
+
+static fixture_redis_t fx;
+static mxray_config_t cfg;
+
+static store_t *connect_store(void)
+{
+	char err[256];
+	store_t *s = store_connect(&cfg, 2000, err, sizeof(err));
+	if (s == NULL)
+		printf("#   %s\n", err);
+	return s;
+}
+
+/* raw - run a raw command on a second connection (to forge entries). */
+static void raw(const char *cmd)
+{
+	char line[512];
+	snprintf(line, sizeof(line), "redis-cli -s %s %s >/dev/null", fx.socket, cmd);
+	if (system(line) != 0)
+		printf("#   %s failed\n", line);
+}
+
+TEST(job_round_trip_through_consumer_group)
+{
+	store_t *s = connect_store();
+	CHECK(s != NULL);
+	if (!s)
+		return;
+	json_t *job = json_pack("{si ss ss}", "format", JOB_FORMAT, "kind", "mail", "domain",
+				"sender.test");
+	CHECK_INT(store_job_add(s, job), 0);
+	json_decref(job);
+
+	store_entry_t e;
+	CHECK_INT(store_read(s, STORE_STREAM_JOBS, "w1", 100, &e), 1);
+	CHECK(e.problem == NULL);
+	CHECK_STR(json_string_value(json_object_get(e.job, "domain")), "sender.test");
+	store_queue_info_t q;
+	CHECK_INT(store_queue_info(s, STORE_STREAM_JOBS, &q), 0);
+	CHECK_INT(q.length, 1);
+	CHECK_INT(q.pending, 1);
+	CHECK_INT(q.lag, 0);
+	CHECK_INT(q.consumers, 1);
+	CHECK_INT(store_ack(s, STORE_STREAM_JOBS, e.id), 0);
+	store_entry_clear(&e);
+	CHECK_INT(store_queue_info(s, STORE_STREAM_JOBS, &q), 0);
+	CHECK_INT(q.pending, 0);
+
+	/* Nothing left: a short block returns 0. */
+	CHECK_INT(store_read(s, STORE_STREAM_JOBS, "w1", 50, &e), 0);
+	store_free(s);
+}
+
+TEST(jobs_queued_before_any_worker_are_delivered)
+{
+	/* The group is created from the start of the stream, not from "$". */
+	raw("XADD mxray:reports '*' v 1 token early-token");
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	store_entry_t e;
+	CHECK_INT(store_read(s, STORE_STREAM_REPORTS, "r1", 100, &e), 1);
+	CHECK_STR(e.token, "early-token");
+	store_ack(s, STORE_STREAM_REPORTS, e.id);
+	store_entry_clear(&e);
+	store_free(s);
+}
+
+TEST(malformed_entries_are_flagged_not_dropped)
+{
+	static const struct { const char *fields; const char *problem_has; } cases[] = {
+		{ "v 2 job '{}'", "version \"2\" is not 1" },
+		{ "job '{}'", "version \"(none)\"" },
+		{ "v 1 job '{not json'", "not valid JSON" },
+		{ "v 1 other x", "no \"job\" field" },
+	};
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char cmd[256];
+		snprintf(cmd, sizeof(cmd), "XADD mxray:jobs '*' %s", cases[i].fields);
+		raw(cmd);
+		store_entry_t e;
+		CHECK_INT(store_read(s, STORE_STREAM_JOBS, "w1", 100, &e), 1);
+		CHECK(e.id[0] != '\0');
+		CHECK(e.job == NULL);
+		if (e.problem == NULL || strstr(e.problem, cases[i].problem_has) == NULL)
+			printf("#   case %zu: problem \"%s\"\n", i, e.problem ? e.problem : "(none)");
+		CHECK(e.problem != NULL && strstr(e.problem, cases[i].problem_has) != NULL);
+		store_ack(s, STORE_STREAM_JOBS, e.id);
+		store_entry_clear(&e);
+	}
+	store_free(s);
+}
+
+TEST(results_expire_and_reply_marker_is_set_once)
+{
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	json_t *r = json_pack("{si ss}", "format", REPORT_FORMAT, "domain", "sender.test");
+	CHECK_INT(store_result_put(s, "tok1", r, 300), 0);
+	json_decref(r);
+	char *text = NULL;
+	CHECK_INT(store_result_get(s, "tok1", &text), 1);
+	CHECK(text && strstr(text, "\"domain\":\"sender.test\"") != NULL);
+	free(text);
+	CHECK_INT(store_mark_replied(s, "tok1", 10000), 1);
+	CHECK_INT(store_mark_replied(s, "tok1", 10000), 0);
+	usleep(450000);
+	CHECK_INT(store_result_get(s, "tok1", &text), 0);
+	CHECK(text == NULL);
+	CHECK_INT(store_result_get(s, "never-stored", &text), 0);
+	store_free(s);
+}
+
+TEST(unreachable_redis_is_an_error_with_advice)
+{
+	mxray_config_t other;
+	char err[256];
+	CHECK_INT(config_load_string("[redis]\naddress = /nonexistent/redis.sock\n", &other, err,
+				     sizeof(err)), 0);
+	store_t *s = store_connect(&other, 500, err, sizeof(err));
+	CHECK(s == NULL);
+	CHECK(strstr(err, "/nonexistent/redis.sock") != NULL);
+	CHECK(strstr(err, "is redis-server running") != NULL);
+	config_free(&other);
+}
+
+int main(void)
+{
+	char err[256], text[256];
+	if (fixture_redis_start(&fx) != 0) {
+		printf("not ok - redis_fixture\n");
+		return 1;
+	}
+	snprintf(text, sizeof(text), "[redis]\naddress = %s\n", fx.socket);
+	if (config_load_string(text, &cfg, err, sizeof(err)) != 0) {
+		printf("not ok - config: %s\n", err);
+		fixture_redis_stop(&fx);
+		return 1;
+	}
+	RUN(job_round_trip_through_consumer_group);
+	RUN(jobs_queued_before_any_worker_are_delivered);
+	RUN(malformed_entries_are_flagged_not_dropped);
+	RUN(results_expire_and_reply_marker_is_set_once);
+	RUN(unreachable_redis_is_an_error_with_advice);
+	config_free(&cfg);
+	fixture_redis_stop(&fx);
+	return harness_done();
+}
