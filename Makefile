@@ -20,7 +20,8 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-B = build
+# Sanitized builds keep their objects apart so the two never mix.
+B = build$(if $(filter 1,$(SANITIZE)),-san)
 LIBS = base mail probe analysis report
 # What each library and program links, upper layers first.
 LINK_base     = base
@@ -84,10 +85,10 @@ demo: deps all
 
 check: deps all unit
 	@rm -f $(B)/.check-status
-	./tests/run.sh; rc=$$?; echo $$rc > $(B)/.check-status; exit $$rc
+	TEST_BUILD_DIR=$(B) ./tests/run.sh; rc=$$?; echo $$rc > $(B)/.check-status; exit $$rc
 
 clean:
-	rm -rf $(B) $(PROGRAMS)
+	rm -rf build build-san $(PROGRAMS)
 
 .PHONY: all unit deps demo check clean
 .SECONDARY:

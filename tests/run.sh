@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - run every test of mxray and print one closing line.
 #
-# Unit tests: build/tests/<layer>/test_* (built by `make unit`).
+# Unit tests: $TEST_BUILD_DIR/tests/<layer>/test_* (built by `make unit`;
+# TEST_BUILD_DIR is build, or build-san for SANITIZE=1).
 # Integration tests: tests/e2e/*.sh, each against a sandbox of its own.
 # Every test program prints "ok - NAME" / "not ok - NAME" per case; a
 # program that exits non-zero without printing a failure counts as one
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.." || exit 2
 pattern=${1:-}
 passed=0
 failed=0
-log_dir=${TEST_LOG_DIR:-build/test-logs}
+log_dir=${TEST_LOG_DIR:-${TEST_BUILD_DIR:-build}/test-logs}
 mkdir -p "$log_dir"
 
 run_one() {
@@ -37,7 +38,8 @@ run_one() {
 	failed=$((failed + f))
 }
 
-for t in build/tests/*/test_*; do
+build_dir=${TEST_BUILD_DIR:-build}
+for t in "$build_dir"/tests/*/test_*; do
 	[ -x "$t" ] || continue
 	case "$t" in *"$pattern"*) ;; *) continue ;; esac
 	run_one "$t"

@@ -62,12 +62,18 @@ void strbuf_puts(strbuf_t *sb, const char *s)
 
 void strbuf_vprintf(strbuf_t *sb, const char *fmt, va_list ap)
 {
+	/* Most pieces are short: format once into a stack buffer. */
+	char small[256];
 	va_list copy;
 	va_copy(copy, ap);
-	int n = vsnprintf(NULL, 0, fmt, copy);
+	int n = vsnprintf(small, sizeof(small), fmt, copy);
 	va_end(copy);
 	if (n < 0)
 		log_panic("strbuf_vprintf: bad format \"%s\"", fmt);
+	if ((size_t)n < sizeof(small)) {
+		strbuf_append(sb, small, (size_t)n);
+		return;
+	}
 	strbuf_reserve(sb, (size_t)n);
 	vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, ap);
 	sb->len += (size_t)n;

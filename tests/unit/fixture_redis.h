@@ -19,7 +19,7 @@
 
 typedef struct fixture_redis {
 	char dir[64];
-	char socket[128];
+	char socket[100];
 	pid_t pid;
 } fixture_redis_t;
 
