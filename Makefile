@@ -79,6 +79,45 @@ unit: $(UNIT_BINS)
 deps:
 	./scripts/deps.sh
 
+# Installation in FHS places; DESTDIR for staging. The config file is
+# installed only when none is there, so an admin's settings survive.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/mxray
+MAN1 = man/mxray.1
+MAN5 = man/mxray.conf.5
+MAN8 = man/mxray-milter.8 man/mxray-worker.8 man/mxray-reporter.8
+UNITS = conf/mxray-milter.service conf/mxray-worker.service conf/mxray-reporter.service
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
+	install -m 755 mxray $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 mxray-milter mxray-worker mxray-reporter $(DESTDIR)$(PREFIX)/sbin/
+	install -d $(DESTDIR)$(SYSCONFDIR)/mxray
+	[ -e $(DESTDIR)$(SYSCONFDIR)/mxray/mxray.conf ] || \
+		install -m 644 conf/mxray.conf $(DESTDIR)$(SYSCONFDIR)/mxray/mxray.conf
+	install -d $(DESTDIR)$(UNITDIR)
+	for u in $(UNITS); do \
+		sed 's|/usr/sbin/|$(PREFIX)/sbin/|; s|/etc/mxray/|$(SYSCONFDIR)/mxray/|' $$u \
+			> $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 644 README.md docs/*.md conf/mxray.conf $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/mxray
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/sbin/,mxray-milter mxray-worker mxray-reporter)
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,mxray-milter.service mxray-worker.service mxray-reporter.service)
+	rm -f $(DESTDIR)$(MANDIR)/man1/mxray.1 $(DESTDIR)$(MANDIR)/man5/mxray.conf.5
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,mxray-milter.8 mxray-worker.8 mxray-reporter.8)
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "left in place: $(DESTDIR)$(SYSCONFDIR)/mxray/mxray.conf (your settings)"
+
 # The README's two commands.
 demo: deps all
 	./tests/sandbox/demo.sh
@@ -90,5 +129,5 @@ check: deps all unit
 clean:
 	rm -rf build build-san $(PROGRAMS)
 
-.PHONY: all unit deps demo check clean
+.PHONY: all unit deps demo check clean install uninstall
 .SECONDARY:

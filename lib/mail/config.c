@@ -279,6 +279,16 @@ const char *config_default_path(void)
 	return CONFIG_DEFAULT_PATH_INSTALLED;
 }
 
+int config_key_at(size_t i, const char **section, const char **key, const char **fallback)
+{
+	if (i >= NKEYS)
+		return -1;
+	*section = config_keys[i].section;
+	*key = config_keys[i].key;
+	*fallback = config_keys[i].fallback;
+	return 0;
+}
+
 int config_is_test_address(const mxray_config_t *cfg, const char *rcpt)
 {
 	if (cfg->test_addresses == NULL || rcpt == NULL)

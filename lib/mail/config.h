@@ -70,6 +70,9 @@ int config_load_string(const char *text, mxray_config_t *cfg, char *err, size_t 
 void config_free(mxray_config_t *cfg);
 /* config_default_path - conf/mxray.conf if present here, else /etc/mxray/. */
 const char *config_default_path(void);
+/* config_key_at - the i-th key the code knows (documentation checks);
+ * 0 with section/key/default set, -1 past the end. */
+int config_key_at(size_t i, const char **section, const char **key, const char **fallback);
 /* config_is_test_address - 1 if rcpt (any case) is one of test_addresses. */
 int config_is_test_address(const mxray_config_t *cfg, const char *rcpt);
 

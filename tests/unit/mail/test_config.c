@@ -65,6 +65,50 @@ TEST(every_key_of_the_code_is_documented_in_the_shipped_file)
 	CHECK(keys >= 24);
 }
 
+/* file_text - whole file into a malloc'd string, or NULL. */
+static char *file_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return NULL;
+	static char buf[1 << 18];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+TEST(every_key_of_the_code_has_its_default_in_conf_and_manual)
+{
+	char *conf = file_text("conf/mxray.conf");
+	char *man = file_text("man/mxray.conf.5");
+	CHECK(conf != NULL && man != NULL);
+	if (conf == NULL || man == NULL)
+		return;
+	const char *section, *key, *fallback;
+	for (size_t i = 0; config_key_at(i, &section, &key, &fallback) == 0; i++) {
+		char want[256];
+		/* conf: "[section]" then "#key = default" somewhere after it. */
+		snprintf(want, sizeof(want), "[%s]", section);
+		const char *sec = strstr(conf, want);
+		snprintf(want, sizeof(want), "#%s = %s\n", key, fallback);
+		if (fallback[0] == '\0')
+			snprintf(want, sizeof(want), "#%s =\n", key);
+		if (sec == NULL || strstr(sec, want) == NULL)
+			printf("#   conf/mxray.conf lacks [%s] %s", section, want);
+		CHECK(sec != NULL && strstr(sec, want) != NULL);
+		/* manual: a ".SH [section]" then ".B key". */
+		snprintf(want, sizeof(want), ".SH \"[%s]\"", section);
+		sec = strstr(man, want);
+		snprintf(want, sizeof(want), ".B %s\n", key);
+		if (sec == NULL || strstr(sec, want) == NULL)
+			printf("#   man/mxray.conf.5 lacks [%s] %s", section, want);
+		CHECK(sec != NULL && strstr(sec, want) != NULL);
+	}
+	free(conf);
+	free(man);
+}
+
 TEST(mistakes_are_reported_with_line)
 {
 	static const struct { const char *text; const char *err_has; } cases[] = {
@@ -133,6 +177,7 @@ int main(void)
 {
 	RUN(shipped_config_loads_with_documented_defaults);
 	RUN(every_key_of_the_code_is_documented_in_the_shipped_file);
+	RUN(every_key_of_the_code_has_its_default_in_conf_and_manual);
 	RUN(mistakes_are_reported_with_line);
 	RUN(missing_file_says_so);
 	RUN(test_addresses_match_case_insensitively);
