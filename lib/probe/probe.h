@@ -1,0 +1,30 @@
+/*
+ * probe.h - the inbound probe of a domain: its MX records (DNSSEC-
+ * validated) and every address of every MX host, each probed over SMTP
+ * and STARTTLS. The result is the "dns" and "mx" parts of the report
+ * (docs/report-format.md).
+ *
+ * The walk is sequential: one connection at a time, so mxray never holds
+ * more than one connection to a probed address (DESIGN.md hard rule 2).
+ * [probe] job_deadline bounds the whole walk: addresses not reached in
+ * time are "not_tested" with reason "job deadline reached".
+ */
+#ifndef MXRAY_PROBE_PROBE_H
+#define MXRAY_PROBE_PROBE_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include "mail/config.h"
+#include "mail/resolver.h"
+
+/* probe_domain - {"dns": {"mx": ...}, "mx": [...]} for domain (new
+ * reference); NULL with err when no report can be made (the resolver
+ * failed, the CA file is unreadable, the domain is not a DNS name). */
+json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domain, char *err,
+		     size_t errlen);
+
+/* probe_count_tested - how many addresses of a probe_domain result were
+ * "tested" (for log lines). */
+size_t probe_count_tested(const json_t *probe, size_t *total);
+
+#endif

@@ -1,0 +1,246 @@
+/*
+ * mxray_worker.c - mxray-worker: take test jobs from Redis, probe the
+ * sender domain, store the report.
+ *
+ * SYNOPSIS
+ *	mxray-worker [-c FILE] [-v] [--help]
+ *
+ * DESCRIPTION
+ *	Reads jobs from the <prefix>jobs stream through the "workers" consumer
+ *	group, runs probe_domain() on each job's domain, stores the report as
+ *	<prefix>result:<token> with the report TTL, announces the token on the
+ *	<prefix>reports stream, and only then acknowledges the job (DESIGN.md
+ *	hard rule 5): a worker that dies mid-job leaves it pending for reclaim.
+ *	A malformed job can never succeed: it is logged and acknowledged.
+ *	SIGTERM or SIGINT: finish the current job, then exit 0.
+ *
+ * DIAGNOSTICS
+ *	One info line per job (token, domain, duration, addresses tested).
+ *	Redis failures are errors; the worker reconnects with a bounded
+ *	backoff and never exits because of them.
+ *
+ * BUGS
+ *	No dead-letter stream yet, no reclaim of other consumers' pending
+ *	jobs yet, one job at a time.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/token.h"
+#include "mail/config.h"
+#include "mail/record.h"
+#include "mail/resolver.h"
+#include "mail/store.h"
+#include "probe/probe.h"
+
+#define WORKER_BLOCK_MS 5000
+#define WORKER_CONNECT_TIMEOUT_MS 5000
+#define WORKER_BACKOFF_MAX_MS 30000
+
+static volatile sig_atomic_t worker_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mxray-worker [-c FILE] [-v] [--help]\n"
+		"  -c FILE   configuration file (default: %s)\n"
+		"  -v        verbose (debug) logging\n"
+		"  --help    this text\n", config_default_path());
+}
+
+/* sleep_ms - sleep, but wake early when asked to stop. */
+static void sleep_ms(long long ms)
+{
+	while (ms > 0 && !worker_stop) {
+		long long step = ms > 200 ? 200 : ms;
+		struct timespec ts = { step / 1000, (step % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+/* build_report - the whole report for a job; NULL with err. */
+static json_t *build_report(const mxray_config_t *cfg, resolver_t *r, const json_t *job,
+			    const char *token, char *err, size_t errlen)
+{
+	const char *domain = json_string_value(json_object_get(job, "domain"));
+	long long t0 = clock_ms();
+	time_t now = time(NULL);
+	char created[32], expires[32];
+
+	json_t *probe = probe_domain(cfg, r, domain, err, errlen);
+	if (probe == NULL)
+		return NULL;
+	clock_rfc3339(now, created, sizeof(created));
+	clock_rfc3339(now + (time_t)(cfg->report_ttl_ms / 1000), expires, sizeof(expires));
+	json_t *rep = json_object();
+	json_object_set_new(rep, "format", json_integer(REPORT_FORMAT));
+	json_object_set_new(rep, "token", json_string(token));
+	json_object_set_new(rep, "created", json_string(created));
+	json_object_set_new(rep, "expires", json_string(expires));
+	record_set_text(rep, "domain", domain);
+	json_object_set_new(rep, "duration_ms", json_integer(clock_ms() - t0));
+	json_t *msg = json_object_get(job, "message");
+	if (json_is_object(msg))
+		json_object_set_new(rep, "message", json_deep_copy(msg));
+	/* The milter decided whom to answer (null: nobody); the reporter obeys. */
+	json_t *reply_to = json_object_get(job, "reply_to");
+	if (json_is_string(reply_to) || json_is_null(reply_to))
+		json_object_set(rep, "reply_to", reply_to);
+	json_object_set(rep, "dns", json_object_get(probe, "dns"));
+	json_object_set(rep, "mx", json_object_get(probe, "mx"));
+	json_decref(probe);
+	return rep;
+}
+
+/* job_problem - why a job can never be processed, or NULL. */
+static const char *job_problem(const store_entry_t *e, char *buf, size_t len)
+{
+	if (e->problem)
+		return e->problem;
+	if (e->job == NULL)
+		return "no job in the entry";
+	if (record_check_format(e->job, JOB_FORMAT, buf, len) != 0)
+		return buf;
+	const char *d = json_string_value(json_object_get(e->job, "domain"));
+	if (d == NULL || d[0] == '\0')
+		return "job has no \"domain\" string";
+	return NULL;
+}
+
+/* handle - process one entry. 0 = done (acknowledge), 1 = retry later
+ * (leave pending: our environment failed), -1 = Redis failed. */
+static int handle(const mxray_config_t *cfg, resolver_t *r, store_t *s, store_entry_t *e)
+{
+	char why[512], token[TOKEN_BUFSIZE];
+	const char *bad = job_problem(e, why, sizeof(why));
+
+	if (bad != NULL) {
+		log_error("job %s: malformed, dropped: %s", e->id, bad);
+		return store_ack(s, STORE_STREAM_JOBS, e->id) == 0 ? 0 : -1;
+	}
+	if (token_new(token) != 0) {
+		log_error("job %s: cannot make a token (CSPRNG failed)", e->id);
+		return 1;
+	}
+	long long t0 = clock_ms();
+	json_t *rep = build_report(cfg, r, e->job, token, why, sizeof(why));
+	const char *domain = json_string_value(json_object_get(e->job, "domain"));
+	if (rep == NULL) {
+		/* Not the job's fault (resolver, CA file): leave it pending. */
+		log_error("job %s: domain %.253s: no report: %s", e->id, domain, why);
+		return 1;
+	}
+	if (store_result_put(s, token, rep, cfg->report_ttl_ms) != 0 ||
+	    store_report_add(s, token) != 0 ||
+	    store_ack(s, STORE_STREAM_JOBS, e->id) != 0) {
+		json_decref(rep);
+		return -1;
+	}
+	size_t total, tested = probe_count_tested(rep, &total);
+	log_info("job %s: token %s domain %.253s: %lld ms, %zu of %zu addresses tested", e->id,
+		 token, domain, clock_ms() - t0, tested, total);
+	json_decref(rep);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	int verbose = 0, ch;
+	mxray_config_t cfg;
+	char err[1024];
+
+	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("mxray-worker", LOG_DEST_STDERR, verbose);
+	if (path == NULL)
+		path = config_default_path();
+	if (config_load(path, &cfg, err, sizeof(err)) != 0)
+		log_fatal("config: %s", err);
+	log_init("mxray-worker", cfg.log_dest, verbose);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	resolver_t *r = resolver_new(&cfg, err, sizeof(err));
+	if (r == NULL)
+		log_fatal("resolver: %s", err);
+	log_info("started: consumer %s, redis %s", cfg.consumer_name, cfg.redis_address);
+
+	store_t *s = NULL;
+	long long backoff = 0;
+	while (!worker_stop) {
+		if (s == NULL) {
+			s = store_connect(&cfg, WORKER_CONNECT_TIMEOUT_MS, err, sizeof(err));
+			if (s == NULL) {
+				backoff = backoff ? backoff * 2 : 500;
+				if (backoff > WORKER_BACKOFF_MAX_MS)
+					backoff = WORKER_BACKOFF_MAX_MS;
+				log_error("redis %s: %s; retrying in %lld ms", cfg.redis_address, err,
+					  backoff);
+				sleep_ms(backoff);
+				continue;
+			}
+			if (backoff)
+				log_info("redis %s: connected again", cfg.redis_address);
+			backoff = 0;
+		}
+		store_entry_t e;
+		memset(&e, 0, sizeof(e));
+		int rc = store_read(s, STORE_STREAM_JOBS, cfg.consumer_name, WORKER_BLOCK_MS, &e);
+		if (rc == 0)
+			continue;
+		if (rc > 0) {
+			rc = handle(&cfg, r, s, &e);
+			store_entry_clear(&e);
+			if (rc == 1) {
+				sleep_ms(1000);	/* environment trouble: do not spin */
+				continue;
+			}
+			if (rc == 0)
+				continue;
+		}
+		log_error("redis %s: %s; reconnecting", cfg.redis_address, store_last_error(s));
+		store_free(s);
+		s = NULL;
+		backoff = backoff ? backoff : 250;
+		sleep_ms(backoff);
+	}
+	log_info("stopping on signal");
+	store_free(s);
+	resolver_free(r);
+	config_free(&cfg);
+	return 0;
+}
