@@ -1,0 +1,238 @@
+/*
+ * message_facts.c - the facts of a test message and its job (see
+ * message_facts.h).
+ *
+ * Bounds are applied when a fact is stored, so a hostile client cannot
+ * make the milter hold more than FACTS_MAX_* strings of FACTS_TEXT_MAX
+ * bytes per message, whatever it sends.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analysis/address.h"
+#include "analysis/message_facts.h"
+#include "base/log.h"
+
+/* bounded_dup - at most FACTS_TEXT_MAX bytes of s; *cut set if longer. */
+static char *bounded_dup(const char *s, int *cut)
+{
+	size_t n = strnlen(s, FACTS_TEXT_MAX + 1);
+	if (n > FACTS_TEXT_MAX) {
+		n = FACTS_TEXT_MAX;
+		if (cut)
+			*cut = 1;
+	}
+	char *p = strndup(s, n);
+	if (p == NULL)
+		log_panic("message_facts: out of memory");
+	return p;
+}
+
+void facts_set(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? bounded_dup(value, NULL) : NULL;
+}
+
+void client_facts_init(client_facts_t *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->tls_bits = -1;
+}
+
+void client_facts_clear(client_facts_t *c)
+{
+	free(c->name);
+	free(c->ptr);
+	free(c->helo);
+	free(c->tls_version);
+	free(c->tls_cipher);
+	client_facts_init(c);
+}
+
+void client_facts_set_tls(client_facts_t *c, const char *version, const char *cipher,
+			  const char *bits)
+{
+	if (version != NULL && version[0])
+		facts_set(&c->tls_version, version);
+	if (cipher != NULL && cipher[0])
+		facts_set(&c->tls_cipher, cipher);
+	if (bits != NULL && bits[0]) {
+		char *end;
+		long b = strtol(bits, &end, 10);
+		if (*end == '\0' && b >= 0 && b <= 65536)
+			c->tls_bits = (int)b;
+	}
+}
+
+void message_facts_init(message_facts_t *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+void message_facts_clear(message_facts_t *m)
+{
+	free(m->mail_from);
+	free_list(m->rcpt, m->rcpt_count);
+	free(m->from);
+	free(m->message_id);
+	free(m->date);
+	free_list(m->received, m->received_count);
+	json_decref(m->spf);
+	json_decref(m->dkim);
+	message_facts_init(m);
+}
+
+void message_facts_set_mail_from(message_facts_t *m, const char *arg)
+{
+	free(m->mail_from);
+	m->mail_from = address_strip(arg ? arg : "");
+}
+
+int message_facts_null_sender(const message_facts_t *m)
+{
+	return m->mail_from == NULL || m->mail_from[0] == '\0';
+}
+
+void message_facts_add_rcpt(message_facts_t *m, const char *addr)
+{
+	if (addr == NULL || m->rcpt_count >= FACTS_MAX_RCPT)
+		return;
+	if (m->rcpt == NULL) {
+		m->rcpt = calloc(FACTS_MAX_RCPT, sizeof(*m->rcpt));
+		if (m->rcpt == NULL)
+			log_panic("message_facts: out of memory");
+	}
+	m->rcpt[m->rcpt_count++] = bounded_dup(addr, NULL);
+}
+
+/* unfold - RFC 5322 2.2.3: drop CR and LF; folds become single spaces. */
+static char *unfold(const char *value, int *cut)
+{
+	char *s = bounded_dup(value, cut);
+	size_t o = 0;
+	for (size_t i = 0; s[i]; i++) {
+		if (s[i] == '\r' || s[i] == '\n')
+			continue;
+		s[o++] = s[i] == '\t' ? ' ' : s[i];
+	}
+	s[o] = '\0';
+	/* Leading white space (SMFIP_HDR_LEADSPC) is not part of the value. */
+	size_t lead = strspn(s, " ");
+	memmove(s, s + lead, o - lead + 1);
+	return s;
+}
+
+void message_facts_header(message_facts_t *m, const char *name, const char *value)
+{
+	char **slot = NULL;
+	if (name == NULL || value == NULL)
+		return;
+	if (strcasecmp(name, "Received") == 0) {
+		if (m->received_count >= FACTS_MAX_RECEIVED) {
+			m->received_truncated = 1;
+			return;
+		}
+		if (m->received == NULL) {
+			m->received = calloc(FACTS_MAX_RECEIVED, sizeof(*m->received));
+			if (m->received == NULL)
+				log_panic("message_facts: out of memory");
+		}
+		m->received[m->received_count++] = unfold(value, &m->received_truncated);
+		return;
+	}
+	if (strcasecmp(name, "From") == 0)
+		slot = &m->from;
+	else if (strcasecmp(name, "Message-ID") == 0)
+		slot = &m->message_id;
+	else if (strcasecmp(name, "Date") == 0)
+		slot = &m->date;
+	if (slot != NULL && *slot == NULL)
+		*slot = unfold(value, NULL);
+}
+
+char *message_facts_domain(const message_facts_t *m)
+{
+	if (!message_facts_null_sender(m))
+		return address_domain(m->mail_from);
+	return address_header_domain(m->from);
+}
+
+json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
+			   const json_t *queued)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "queued", queued ? json_deep_copy(queued) : record_now());
+
+	json_t *cl = json_object();
+	record_set_text(cl, "ip", c->ip[0] ? c->ip : NULL);
+	record_set_text(cl, "name", c->name);
+	record_set_text(cl, "ptr", c->ptr);
+	record_set_text(cl, "helo", c->helo);
+	json_object_set_new(o, "client", cl);
+
+	if (c->tls_version != NULL) {
+		json_t *tls = json_object();
+		record_set_text(tls, "version", c->tls_version);
+		record_set_text(tls, "cipher", c->tls_cipher);
+		json_object_set_new(tls, "bits",
+				    c->tls_bits >= 0 ? json_integer(c->tls_bits) : json_null());
+		json_object_set_new(o, "tls", tls);
+	} else {
+		json_object_set_new(o, "tls", json_null());
+	}
+
+	record_set_text(o, "mail_from", m->mail_from ? m->mail_from : "");
+	json_t *rc = json_array();
+	for (size_t i = 0; i < m->rcpt_count; i++)
+		json_array_append_new(rc, record_text(m->rcpt[i], strlen(m->rcpt[i])));
+	json_object_set_new(o, "rcpt", rc);
+	record_set_text(o, "from", m->from);
+	record_set_text(o, "message_id", m->message_id);
+	record_set_text(o, "date", m->date);
+	json_object_set_new(o, "spf", m->spf ? json_deep_copy(m->spf) : json_null());
+	json_object_set_new(o, "dkim", m->dkim ? json_deep_copy(m->dkim) : json_array());
+
+	json_t *rv = json_array();
+	for (size_t i = 0; i < m->received_count; i++) {
+		json_t *r = json_object();
+		record_set_text(r, "raw", m->received[i]);
+		json_array_append_new(rv, r);
+	}
+	json_object_set_new(o, "received", rv);
+	json_object_set_new(o, "received_truncated", json_boolean(m->received_truncated));
+	return o;
+}
+
+json_t *message_job_new(const client_facts_t *c, const message_facts_t *m, char *err,
+			size_t errlen)
+{
+	char *domain = message_facts_domain(m);
+	if (domain == NULL) {
+		snprintf(err, errlen, "%s", message_facts_null_sender(m)
+			 ? "null sender and no usable From: domain"
+			 : "the envelope sender has no usable domain");
+		return NULL;
+	}
+	json_t *job = json_object();
+	json_t *queued = record_now();
+	json_object_set_new(job, "format", json_integer(JOB_FORMAT));
+	json_object_set_new(job, "kind", json_string("mail"));
+	json_object_set(job, "queued", queued);
+	record_set_text(job, "domain", domain);
+	record_set_text(job, "reply_to", message_facts_null_sender(m) ? NULL : m->mail_from);
+	json_object_set_new(job, "message", message_facts_json(c, m, queued));
+	json_decref(queued);
+	free(domain);
+	return job;
+}

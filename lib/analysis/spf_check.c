@@ -1,0 +1,302 @@
+/*
+ * spf_check.c - SPF with libspf2 over mxray's resolver (see spf_check.h).
+ *
+ * libspf2 asks its DNS layer (an SPF_dns_server_t) for TXT, A, AAAA, MX
+ * and PTR records as SPF_dns_rr_t sets. Ours is made per check: its hook
+ * points at this check's state, so no state is shared between the
+ * milter's threads. It converts dns_answer_t rdata (uncompressed, as
+ * libunbound hands it) into SPF_dns_rr_t, and maps outcomes to the
+ * h_errno values libspf2 understands:
+ *   NXDOMAIN -> HOST_NOT_FOUND, NODATA -> NO_DATA,
+ *   SERVFAIL, BOGUS, resolver failure -> TRY_AGAIN (temperror).
+ * Type SPF (99) is never asked (RFC 7208 3.1 retired it): NO_DATA at once,
+ * which saves libspf2's extra query per domain.
+ * Trusts nothing in the records; remote text enters JSON via record_text.
+ */
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <spf2/spf.h>
+#include <spf2/spf_dns.h>
+
+#include "analysis/address.h"
+#include "analysis/spf_check.h"
+#include "base/log.h"
+#include "base/netaddr.h"
+#include "base/text.h"
+#include "mail/record.h"
+
+#define SPF_NAME_MAX 1025
+
+/* What one check remembers while libspf2 runs. */
+typedef struct spf_state {
+	const analysis_dns_t *dns;
+	const char *domain;		/* the domain whose policy is checked */
+	char *record;			/* its v=spf1 TXT, as seen */
+	int lookups;			/* queries made, for the debug log */
+} spf_state_t;
+
+static void spf_log_warning(const char *file, int line, const char *msg)
+{
+	(void)file;
+	(void)line;
+	char *p = text_printable(msg, strlen(msg), 512);
+	log_debug("libspf2: %s", p);
+	free(p);
+}
+
+static void __attribute__((noreturn)) spf_log_error(const char *file, int line, const char *msg)
+{
+	log_panic("libspf2 internal error at %s:%d: %s", file, line, msg);
+}
+
+void spf_check_init(void)
+{
+	SPF_error_handler = spf_log_error;
+	SPF_warning_handler = spf_log_warning;
+	SPF_info_handler = NULL;
+	SPF_debug_handler = NULL;
+}
+
+/* is_spf_record - "v=spf1" followed by a space or the end (RFC 7208 4.5). */
+static int is_spf_record(const char *txt)
+{
+	return strncasecmp(txt, "v=spf1", 6) == 0 && (txt[6] == '\0' || txt[6] == ' ');
+}
+
+/* spf_rr_add_txt - the character-strings of one TXT rdata, joined. */
+static int spf_rr_add_txt(SPF_dns_rr_t *rr, int idx, const unsigned char *d, size_t len)
+{
+	if (SPF_dns_rr_buf_realloc(rr, idx, len + 1) != SPF_E_SUCCESS)
+		return -1;
+	char *out = rr->rr[idx]->txt;
+	size_t o = 0, i = 0;
+	while (i < len) {
+		size_t n = d[i++];
+		if (n > len - i)
+			return -1;	/* malformed rdata: drop the record */
+		memcpy(out + o, d + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* spf_rr_add_name - a name (PTR rdata, or MX rdata after the preference). */
+static int spf_rr_add_name(SPF_dns_rr_t *rr, int idx, const unsigned char *d, size_t len)
+{
+	char name[SPF_NAME_MAX];
+	if (dns_name_from_wire(d, len, name, sizeof(name)) < 0)
+		return -1;
+	if (SPF_dns_rr_buf_realloc(rr, idx, strlen(name) + 1) != SPF_E_SUCCESS)
+		return -1;
+	strcpy(rr->rr[idx]->ptr, name);
+	return 0;
+}
+
+/* spf_dns_lookup - libspf2's DNS layer: one question, one SPF_dns_rr_t. */
+static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *server, const char *domain, ns_type type,
+				    int should_cache)
+{
+	spf_state_t *st = server->hook;
+	dns_answer_t *a = NULL;
+	char err[256];
+	(void)should_cache;
+
+	if (type == ns_t_spf)
+		return SPF_dns_rr_new_init(server, domain, type, 0, NO_DATA);
+	st->lookups++;
+	if (st->dns->query(st->dns->arg, domain, type, &a, err, sizeof(err)) != 0) {
+		log_debug("spf: %s", err);
+		return SPF_dns_rr_new_init(server, domain, type, 0, TRY_AGAIN);
+	}
+	int herrno;
+	if (a->dnssec == DNSSEC_BOGUS)
+		herrno = TRY_AGAIN;	/* bogus data is no data, and not "none" */
+	else if (a->outcome == DNS_NXDOMAIN)
+		herrno = HOST_NOT_FOUND;
+	else if (a->outcome == DNS_NODATA)
+		herrno = NO_DATA;
+	else if (a->outcome == DNS_OK)
+		herrno = NETDB_SUCCESS;
+	else
+		herrno = TRY_AGAIN;
+	SPF_dns_rr_t *rr = SPF_dns_rr_new_init(server, domain, type, 0, herrno);
+	if (rr == NULL || herrno != NETDB_SUCCESS) {
+		dns_answer_free(a);
+		return rr;
+	}
+	int cnt = 0;
+	for (size_t i = 0; i < a->count; i++) {
+		const unsigned char *d = a->rdata[i].data;
+		size_t len = a->rdata[i].len;
+		int rc = -1;
+		switch (type) {
+		case ns_t_a:
+			if (len == 4 && SPF_dns_rr_buf_realloc(rr, cnt, sizeof(struct in_addr)) == SPF_E_SUCCESS) {
+				memcpy(&rr->rr[cnt]->a, d, 4);
+				rc = 0;
+			}
+			break;
+		case ns_t_aaaa:
+			if (len == 16 && SPF_dns_rr_buf_realloc(rr, cnt, sizeof(struct in6_addr)) == SPF_E_SUCCESS) {
+				memcpy(&rr->rr[cnt]->aaaa, d, 16);
+				rc = 0;
+			}
+			break;
+		case ns_t_mx:
+			if (len > 2)
+				rc = spf_rr_add_name(rr, cnt, d + 2, len - 2);
+			break;
+		case ns_t_ptr:
+			rc = spf_rr_add_name(rr, cnt, d, len);
+			break;
+		case ns_t_txt:
+			rc = spf_rr_add_txt(rr, cnt, d, len);
+			if (rc == 0 && st->record == NULL && strcasecmp(domain, st->domain) == 0 &&
+			    is_spf_record(rr->rr[cnt]->txt))
+				st->record = strdup(rr->rr[cnt]->txt);
+			break;
+		default:
+			break;
+		}
+		if (rc == 0)
+			cnt++;
+	}
+	rr->num_rr = cnt;
+	if (cnt == 0)
+		rr->herrno = NO_DATA;
+	dns_answer_free(a);
+	return rr;
+}
+
+const char *spf_check_result_name(int result, int errcode)
+{
+	switch (result) {
+	case SPF_RESULT_PASS: return "pass";
+	case SPF_RESULT_FAIL: return "fail";
+	case SPF_RESULT_SOFTFAIL: return "softfail";
+	case SPF_RESULT_NEUTRAL: return "neutral";
+	case SPF_RESULT_TEMPERROR: return "temperror";
+	case SPF_RESULT_PERMERROR: return "permerror";
+	default: break;
+	}
+	/* NONE, or INVALID ("should never happen"): libspf2 leaves NONE when
+	 * a record fails to compile, which RFC 7208 4.6 calls a permerror. */
+	switch (errcode) {
+	case SPF_E_SUCCESS:
+		return result == SPF_RESULT_NONE ? "none" : "temperror";
+	case SPF_E_NOT_SPF:
+		return "none";
+	case SPF_E_NO_MEMORY:
+	case SPF_E_INTERNAL_ERROR:
+	case SPF_E_DNS_ERROR:
+	case SPF_E_NOT_CONFIG:
+		return "temperror";	/* we could not evaluate: never a pass */
+	default:
+		return "permerror";	/* the policy itself is broken */
+	}
+}
+
+/* spf_result - the object, with a fixed explanation for early exits. */
+static json_t *spf_result(const char *domain, const char *result, const char *explanation,
+			  const char *record)
+{
+	json_t *o = json_object();
+	record_set_text(o, "domain", domain);
+	json_object_set_new(o, "result", json_string(result));
+	record_set_text(o, "explanation", explanation);
+	record_set_text(o, "record", record);
+	return o;
+}
+
+json_t *spf_check_run(const analysis_dns_t *dns, const char *client_ip, const char *helo,
+		      const char *mail_from)
+{
+	int null_sender = mail_from == NULL || mail_from[0] == '\0';
+	char *domain = null_sender ? (helo && helo[0] ? text_lower(strdup(helo)) : NULL)
+				   : address_domain(mail_from);
+	netaddr_t ip;
+
+	if (domain == NULL)
+		return spf_result(NULL, "none",
+				  null_sender ? "null sender and no HELO name to check"
+					      : "the sender address has no domain", NULL);
+	if (client_ip == NULL || netaddr_parse(client_ip, &ip) != 0) {
+		json_t *o = spf_result(domain, "none", "client address unknown", NULL);
+		free(domain);
+		return o;
+	}
+
+	spf_state_t st = { .dns = dns, .domain = domain };
+	SPF_dns_server_t layer;
+	memset(&layer, 0, sizeof(layer));
+	layer.lookup = spf_dns_lookup;
+	layer.name = "mxray";
+	layer.hook = &st;
+	/* destroy == NULL: libspf2 never frees our stack layer. */
+
+	json_t *out = NULL;
+	SPF_server_t *srv = SPF_server_new_dns(&layer, 0);
+	SPF_request_t *req = srv ? SPF_request_new(srv) : NULL;
+	SPF_response_t *resp = NULL;
+	if (req == NULL) {
+		out = spf_result(domain, "temperror", "libspf2: out of memory", NULL);
+		goto done;
+	}
+	SPF_errcode_t e = ip.family == AF_INET ? SPF_request_set_ipv4_str(req, client_ip)
+					       : SPF_request_set_ipv6_str(req, client_ip);
+	if (e == SPF_E_SUCCESS && helo != NULL && helo[0])
+		e = SPF_request_set_helo_dom(req, helo);
+	if (e == SPF_E_SUCCESS)
+		e = SPF_request_set_env_from(req, null_sender ? "" : mail_from);
+	if (e != SPF_E_SUCCESS) {
+		out = spf_result(domain, "permerror", SPF_strerror(e), NULL);
+		goto done;
+	}
+	e = SPF_request_query_mailfrom(req, &resp);
+	SPF_result_t r = resp ? SPF_response_result(resp) : SPF_RESULT_INVALID;
+	if (e == SPF_E_SUCCESS && resp)
+		e = SPF_response_errcode(resp);
+	/* A record that does not compile leaves NONE with SPF_E_NOT_SPF on
+	 * top; the compile error below it is what decides (permerror). */
+	if (resp && (r == SPF_RESULT_NONE || r == SPF_RESULT_INVALID)) {
+		for (int i = 0; i < SPF_response_messages(resp); i++) {
+			SPF_error_t *m = SPF_response_message(resp, i);
+			if (m && SPF_error_errorp(m) && SPF_error_code(m) != SPF_E_NOT_SPF) {
+				e = SPF_error_code(m);
+				break;
+			}
+		}
+	}
+	const char *result = spf_check_result_name(r, e);
+
+	/* The explanation: the domain's own (exp=) on fail, else libspf2's
+	 * first error message, else its comment on the result. */
+	const char *expl = resp ? SPF_response_get_explanation(resp) : NULL;
+	if ((expl == NULL || !expl[0]) && resp && SPF_response_messages(resp) > 0) {
+		SPF_error_t *m = SPF_response_message(resp, 0);
+		expl = m ? SPF_error_message(m) : NULL;
+	}
+	if ((expl == NULL || !expl[0]) && resp)
+		expl = SPF_response_get_header_comment(resp);
+	if (expl == NULL || !expl[0])
+		expl = SPF_strerror(e);
+	out = spf_result(domain, result, expl, st.record);
+	log_debug("spf: %s for %s: %s after %d lookups", domain, client_ip, result, st.lookups);
+done:
+	if (resp)
+		SPF_response_free(resp);
+	if (req)
+		SPF_request_free(req);
+	if (srv)
+		SPF_server_free(srv);
+	free(st.record);
+	free(domain);
+	return out;
+}

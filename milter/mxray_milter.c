@@ -1,0 +1,417 @@
+/*
+ * mxray_milter.c - mxray-milter: turn a mail to the test address into a job.
+ *
+ * SYNOPSIS
+ *	mxray-milter [-c FILE] [-v] [--help]
+ *
+ * DESCRIPTION
+ *	Postfix (or any milter-speaking MTA) hands every SMTP session to this
+ *	program. For a message with at least one test recipient
+ *	([milter] test_addresses) it collects the client, HELO, TLS, envelope,
+ *	From/Message-ID/Date/Received, verifies every DKIM signature and SPF,
+ *	and XADDs one job to the Redis stream <prefix>jobs; every other message
+ *	passes untouched. The body is hashed for DKIM and never kept. The
+ *	milter never changes a message.
+ *
+ *	Contexts follow OpenDKIM: a connection context (client facts) owns a
+ *	message context (message facts, the DKIM verifier); abort and
+ *	end-of-message reset the message; close frees everything. Callbacks
+ *	run on libmilter's thread pool: the process-wide state (config,
+ *	resolver, DKIM library) is read-only after start.
+ *
+ * DIAGNOSTICS
+ *	One info line per queued job. When Redis cannot take the job the
+ *	message is tempfailed (451 4.3.0) so the sending MTA retries (DESIGN
+ *	rule 5); a per-message error never stops the program.
+ *
+ * BUGS
+ *	A new Redis connection per test message (fine at test-mail rates).
+ *	libspf2 runs in this process, not yet isolated (issue 3).
+ */
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <libmilter/mfapi.h>
+
+#include "analysis/address.h"
+#include "analysis/dkim_verify.h"
+#include "analysis/message_facts.h"
+#include "analysis/spf_check.h"
+#include "base/log.h"
+#include "base/netaddr.h"
+#include "base/strbuf.h"
+#include "base/text.h"
+#include "mail/config.h"
+#include "mail/resolver.h"
+#include "mail/store.h"
+
+#define MILTER_REDIS_TIMEOUT_MS 2000
+#define MILTER_LOG_TEXT 200		/* bytes of remote text in a log line */
+
+/* Process-wide, read-only once smfi_main runs. */
+static mxray_config_t milter_cfg;
+static resolver_t *milter_resolver;
+static analysis_dns_t milter_dns;
+static dkim_verify_lib_t *milter_dkim;
+
+typedef struct milter_msg {
+	message_facts_t facts;
+	int is_test;			/* a test address is among the recipients */
+	dkim_verify_t *dkim;
+} milter_msg_t;
+
+typedef struct milter_conn {
+	client_facts_t client;
+	int lead_space_kept;		/* SMFIP_HDR_LEADSPC was negotiated */
+	milter_msg_t msg;
+} milter_conn_t;
+
+/* milter_msg_reset - forget the current message (abort, eom, next MAIL). */
+static void milter_msg_reset(milter_msg_t *m)
+{
+	message_facts_clear(&m->facts);
+	dkim_verify_free(m->dkim);
+	m->dkim = NULL;
+	m->is_test = 0;
+}
+
+/* milter_conn_get - this session's context, made on first use. */
+static milter_conn_t *milter_conn_get(SMFICTX *ctx)
+{
+	milter_conn_t *c = smfi_getpriv(ctx);
+	if (c != NULL)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		log_error("milter: out of memory for a connection context");
+		return NULL;
+	}
+	client_facts_init(&c->client);
+	message_facts_init(&c->msg.facts);
+	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
+		log_error("milter: smfi_setpriv failed");
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void milter_read_tls(SMFICTX *ctx, milter_conn_t *c)
+{
+	client_facts_set_tls(&c->client, smfi_getsymval(ctx, "{tls_version}"),
+			     smfi_getsymval(ctx, "{cipher}"), smfi_getsymval(ctx, "{cipher_bits}"));
+}
+
+static sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+				 unsigned long f2, unsigned long f3, unsigned long *pf0,
+				 unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	(void)f2;
+	(void)f3;
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	*pf0 = f0 & SMFIF_SETSYMLIST;	/* we never modify a message */
+	*pf1 = f1 & (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC);
+	*pf2 = 0;
+	*pf3 = 0;
+	c->lead_space_kept = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	if (*pf0 & SMFIF_SETSYMLIST) {
+		/* Postfix sends only some macros unless asked for these. */
+		smfi_setsymlist(ctx, SMFIM_CONNECT, "j _ {client_name} {client_ptr}");
+		smfi_setsymlist(ctx, SMFIM_HELO, "{tls_version} {cipher} {cipher_bits}");
+		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {tls_version} {cipher} {cipher_bits}");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_connect(SMFICTX *ctx, char *hostname, struct sockaddr *hostaddr)
+{
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	client_facts_clear(&c->client);
+	milter_msg_reset(&c->msg);
+	netaddr_t a;
+	if (hostaddr != NULL && netaddr_from_sockaddr(hostaddr, &a) == 0)
+		netaddr_format(&a, c->client.ip, sizeof(c->client.ip));
+	const char *name = smfi_getsymval(ctx, "{client_name}");
+	facts_set(&c->client.name, name ? name : hostname);
+	facts_set(&c->client.ptr, smfi_getsymval(ctx, "{client_ptr}"));
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_helo(SMFICTX *ctx, char *helo)
+{
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	facts_set(&c->client.helo, helo);
+	milter_read_tls(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_envfrom(SMFICTX *ctx, char **argv)
+{
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	milter_msg_reset(&c->msg);
+	milter_read_tls(ctx, c);	/* Postfix: TLS macros at HELO and MAIL */
+	message_facts_set_mail_from(&c->msg.facts, argv && argv[0] ? argv[0] : "");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_envrcpt(SMFICTX *ctx, char **argv)
+{
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (argv == NULL || argv[0] == NULL)
+		return SMFIS_CONTINUE;
+	char *rcpt = address_strip(argv[0]);
+	if (config_is_test_address(&milter_cfg, rcpt)) {
+		c->msg.is_test = 1;
+		message_facts_add_rcpt(&c->msg.facts, rcpt);
+	}
+	free(rcpt);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
+{
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (!c->msg.is_test)
+		return SMFIS_ACCEPT;	/* not for us: no more callbacks */
+	if (c->msg.dkim == NULL) {
+		char err[256];
+		c->msg.dkim = dkim_verify_new(milter_dkim, smfi_getsymval(ctx, "i"), err,
+					      sizeof(err));
+		if (c->msg.dkim == NULL) {
+			log_error("milter: %s; tempfailing the message", err);
+			return SMFIS_TEMPFAIL;
+		}
+	}
+	dkim_verify_header(c->msg.dkim, name, value, c->lead_space_kept);
+	message_facts_header(&c->msg.facts, name, value);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_eoh(SMFICTX *ctx)
+{
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (!c->msg.is_test)
+		return SMFIS_ACCEPT;
+	dkim_verify_eoh(c->msg.dkim);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	if (!c->msg.is_test)
+		return SMFIS_ACCEPT;
+	dkim_verify_body(c->msg.dkim, chunk, len);	/* hashed, never kept */
+	return SMFIS_CONTINUE;
+}
+
+/* milter_summary - "pass(sender.test) fail(other.test)" for the log line. */
+static void milter_dkim_summary(const json_t *dkim, strbuf_t *out)
+{
+	size_t i;
+	json_t *sig;
+	if (json_array_size(dkim) == 0) {
+		strbuf_puts(out, "none");
+		return;
+	}
+	json_array_foreach(dkim, i, sig) {
+		const char *d = json_string_value(json_object_get(sig, "domain"));
+		strbuf_printf(out, "%s%s(%s)", i ? "," : "",
+			      json_string_value(json_object_get(sig, "result")), d ? d : "?");
+	}
+}
+
+/* milter_queue - hand the job to Redis; 0 ok, -1 with the reason logged. */
+static int milter_queue(const json_t *job)
+{
+	char err[256];
+	store_t *s = store_connect(&milter_cfg, MILTER_REDIS_TIMEOUT_MS, err, sizeof(err));
+	if (s == NULL) {
+		log_error("milter: Redis %s: %s", milter_cfg.redis_address, err);
+		return -1;
+	}
+	int rc = store_job_add(s, job);
+	if (rc != 0)
+		log_error("milter: Redis %s: XADD failed: %s", milter_cfg.redis_address,
+			  store_last_error(s));
+	store_free(s);
+	return rc;
+}
+
+static sfsistat milter_eom(SMFICTX *ctx)
+{
+	milter_conn_t *c = milter_conn_get(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	milter_msg_t *m = &c->msg;
+	if (!m->is_test) {
+		milter_msg_reset(m);
+		return SMFIS_ACCEPT;
+	}
+	m->facts.dkim = dkim_verify_finish(m->dkim);
+	m->facts.spf = spf_check_run(&milter_dns, c->client.ip[0] ? c->client.ip : NULL,
+				     c->client.helo, m->facts.mail_from);
+
+	char err[256];
+	sfsistat ret = SMFIS_ACCEPT;
+	json_t *job = message_job_new(&c->client, &m->facts, err, sizeof(err));
+	const char *qid = smfi_getsymval(ctx, "i");
+	char *sender = text_printable(m->facts.mail_from ? m->facts.mail_from : "",
+				      m->facts.mail_from ? strlen(m->facts.mail_from) : 0,
+				      MILTER_LOG_TEXT);
+	if (job == NULL) {
+		log_info("%s: client %s sender <%s>: not tested: %s", qid ? qid : "milter",
+			 c->client.ip[0] ? c->client.ip : "unknown", sender, err);
+	} else if (milter_queue(job) != 0) {
+		smfi_setreply(ctx, "451", "4.3.0", "mxray: test queue unavailable, please retry later");
+		ret = SMFIS_TEMPFAIL;
+	} else {
+		strbuf_t dk = STRBUF_INIT;
+		milter_dkim_summary(m->facts.dkim, &dk);
+		char *dks = text_printable(dk.data, dk.len, MILTER_LOG_TEXT);
+		const char *dom = json_string_value(json_object_get(job, "domain"));
+		const char *spf = json_string_value(json_object_get(m->facts.spf, "result"));
+		log_info("%s: queued test: domain=%s client=%s sender=<%s> spf=%s dkim=%s",
+			 qid ? qid : "milter", dom ? dom : "?",
+			 c->client.ip[0] ? c->client.ip : "unknown", sender, spf ? spf : "?", dks);
+		free(dks);
+		strbuf_free(&dk);
+	}
+	free(sender);
+	json_decref(job);
+	milter_msg_reset(m);
+	return ret;
+}
+
+static sfsistat milter_abort(SMFICTX *ctx)
+{
+	milter_conn_t *c = smfi_getpriv(ctx);
+	if (c != NULL)
+		milter_msg_reset(&c->msg);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat milter_close(SMFICTX *ctx)
+{
+	milter_conn_t *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	milter_msg_reset(&c->msg);
+	client_facts_clear(&c->client);
+	free(c);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc milter_desc = {
+	.xxfi_name = "mxray",
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = 0,		/* no modifications, ever */
+	.xxfi_connect = milter_connect,
+	.xxfi_helo = milter_helo,
+	.xxfi_envfrom = milter_envfrom,
+	.xxfi_envrcpt = milter_envrcpt,
+	.xxfi_header = milter_header,
+	.xxfi_eoh = milter_eoh,
+	.xxfi_body = milter_body,
+	.xxfi_eom = milter_eom,
+	.xxfi_abort = milter_abort,
+	.xxfi_close = milter_close,
+	.xxfi_negotiate = milter_negotiate,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: mxray-milter [-c FILE] [-v] [--help]\n"
+		"  -c FILE   configuration (default %s, else %s)\n"
+		"  -v        debug logging\n"
+		"Listens on [milter] socket for Postfix and queues a test job in Redis\n"
+		"for every message to one of [milter] test_addresses.\n",
+		CONFIG_DEFAULT_PATH_TREE, CONFIG_DEFAULT_PATH_INSTALLED);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	int verbose = 0, ch;
+	char err[512];
+
+	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (path == NULL)
+		path = config_default_path();
+	log_init("mxray-milter", LOG_DEST_STDERR, verbose);
+	if (config_load(path, &milter_cfg, err, sizeof(err)) != 0)
+		log_fatal("config: %s", err);
+	log_init("mxray-milter", milter_cfg.log_dest, verbose);
+	if (milter_cfg.test_addresses == NULL || milter_cfg.test_addresses[0] == NULL)
+		log_warn("config %s: [milter] test_addresses is empty: every message passes untested",
+			 path);
+
+	milter_resolver = resolver_new(&milter_cfg, err, sizeof(err));
+	if (milter_resolver == NULL)
+		log_fatal("resolver: %s", err);
+	milter_dns = analysis_dns_resolver(milter_resolver);
+	milter_dkim = dkim_verify_lib_new(&milter_dns, err, sizeof(err));
+	if (milter_dkim == NULL)
+		log_fatal("dkim: %s", err);
+	spf_check_init();
+
+	/* Not fatal: Redis may come later; until then tests are tempfailed. */
+	store_t *probe = store_connect(&milter_cfg, MILTER_REDIS_TIMEOUT_MS, err, sizeof(err));
+	if (probe == NULL)
+		log_error("Redis %s: %s; test mails are tempfailed until it is reachable",
+			  milter_cfg.redis_address, err);
+	store_free(probe);
+
+	if (smfi_register(milter_desc) != MI_SUCCESS)
+		log_fatal("libmilter: smfi_register failed");
+	if (smfi_setconn(milter_cfg.milter_socket) != MI_SUCCESS)
+		log_fatal("config: [milter] socket %s is not a libmilter socket", milter_cfg.milter_socket);
+	if (smfi_opensocket(true) != MI_SUCCESS)
+		log_fatal("cannot listen on %s (in use? permissions?)", milter_cfg.milter_socket);
+	log_info("listening on %s", milter_cfg.milter_socket);
+	int rc = smfi_main();
+	log_info("stopping (libmilter returned %d)", rc);
+
+	dkim_verify_lib_free(milter_dkim);
+	resolver_free(milter_resolver);
+	config_free(&milter_cfg);
+	return rc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,189 @@
+/*
+ * test_spf.c - SPF through libspf2 with mxray's DNS layer: each result,
+ * the record, every record type the layer converts, and that BOGUS or
+ * SERVFAIL answers give temperror, never pass.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <netinet/in.h>
+#include <spf2/spf.h>
+
+#include "harness.h"
+#include "fake_dns.h"
+#include "analysis/spf_check.h"
+
+static fake_rr_t zone[] = {
+	{ .name = "sender.test", .type = ns_t_txt, .outcome = DNS_OK, .dnssec = DNSSEC_SECURE,
+	  .text = { "some-verification=abc", "v=spf1 ip4:192.0.2.0/24 -all" } },
+	{ .name = "soft.test", .type = ns_t_txt, .outcome = DNS_OK, .text = { "v=spf1 ~all" } },
+	{ .name = "neutral.test", .type = ns_t_txt, .outcome = DNS_OK, .text = { "v=spf1 ?all" } },
+	{ .name = "nospf.test", .type = ns_t_txt, .outcome = DNS_OK, .text = { "hello world" } },
+	{ .name = "servfail.test", .type = ns_t_txt, .outcome = DNS_SERVFAIL },
+	{ .name = "bogus.test", .type = ns_t_txt, .outcome = DNS_SERVFAIL, .dnssec = DNSSEC_BOGUS },
+	/* Data marked bogus must not be used even if the resolver handed it over. */
+	{ .name = "bogusdata.test", .type = ns_t_txt, .outcome = DNS_OK, .dnssec = DNSSEC_BOGUS,
+	  .text = { "v=spf1 +all" } },
+	{ .name = "broken.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 ip4:192.0.2.0/24 frobnicate:x -all" } },
+	{ .name = "two.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 -all", "v=spf1 +all" } },
+	{ .name = "amech.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 a:host.amech.test -all" } },
+	{ .name = "host.amech.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "192.0.2.77" } },
+	{ .name = "mxmech.test", .type = ns_t_txt, .outcome = DNS_OK, .text = { "v=spf1 mx -all" } },
+	{ .name = "mxmech.test", .type = ns_t_mx, .outcome = DNS_OK, .text = { "mx.mxmech.test" } },
+	{ .name = "mx.mxmech.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "198.51.100.25" } },
+	{ .name = "v6.test", .type = ns_t_txt, .outcome = DNS_OK, .text = { "v=spf1 a:h.v6.test -all" } },
+	{ .name = "h.v6.test", .type = ns_t_aaaa, .outcome = DNS_OK, .text = { "2001:db8::25" } },
+	{ .name = "incl.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 include:servfail.test -all" } },
+	{ .name = "exp.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 -all exp=why.exp.test" } },
+	{ .name = "why.exp.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "Not allowed: \x01%{i}" } },
+	{ .name = "helo.sender.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 ip4:192.0.2.1 -all" } },
+};
+
+static fake_dns_t fake;
+static analysis_dns_t dns;
+
+/* check - run one case; returns the object (caller frees). */
+static json_t *check(const char *ip, const char *helo, const char *from, const char *want)
+{
+	json_t *o = spf_check_run(&dns, ip, helo, from);
+	const char *got = json_string_value(json_object_get(o, "result"));
+	if (got == NULL || strcmp(got, want) != 0)
+		printf("#   %s from %s: got %s, want %s (%s)\n", from ? from : "<>", ip,
+		       got ? got : "(null)", want,
+		       json_string_value(json_object_get(o, "explanation")));
+	CHECK_STR(got, want);
+	return o;
+}
+
+static void check_only(const char *ip, const char *from, const char *want)
+{
+	json_decref(check(ip, "client.test", from, want));
+}
+
+TEST(pass_and_fail_with_the_record)
+{
+	json_t *o = check("192.0.2.1", "client.test", "alice@Sender.Test", "pass");
+	CHECK_STR(json_string_value(json_object_get(o, "domain")), "sender.test");
+	CHECK_STR(json_string_value(json_object_get(o, "record")), "v=spf1 ip4:192.0.2.0/24 -all");
+	CHECK(json_string_value(json_object_get(o, "explanation")) != NULL);
+	json_decref(o);
+	o = check("198.51.100.7", "client.test", "alice@sender.test", "fail");
+	CHECK_STR(json_string_value(json_object_get(o, "record")), "v=spf1 ip4:192.0.2.0/24 -all");
+	json_decref(o);
+}
+
+TEST(every_result_name)
+{
+	check_only("192.0.2.1", "a@soft.test", "softfail");
+	check_only("192.0.2.1", "a@neutral.test", "neutral");
+	check_only("192.0.2.1", "a@nospf.test", "none");
+	check_only("192.0.2.1", "a@nxdomain.test", "none");
+	check_only("192.0.2.1", "a@broken.test", "permerror");
+	check_only("192.0.2.1", "a@two.test", "permerror");
+}
+
+TEST(dns_failures_are_temperror_never_pass)
+{
+	check_only("192.0.2.1", "a@servfail.test", "temperror");
+	check_only("192.0.2.1", "a@bogus.test", "temperror");
+	check_only("192.0.2.1", "a@bogusdata.test", "temperror");
+	check_only("192.0.2.1", "a@incl.test", "temperror");
+}
+
+TEST(a_mx_aaaa_records_are_converted)
+{
+	check_only("192.0.2.77", "a@amech.test", "pass");
+	check_only("192.0.2.78", "a@amech.test", "fail");
+	check_only("198.51.100.25", "a@mxmech.test", "pass");
+	check_only("198.51.100.26", "a@mxmech.test", "fail");
+	check_only("2001:db8::25", "a@v6.test", "pass");
+	check_only("2001:db8::26", "a@v6.test", "fail");
+}
+
+TEST(explanation_is_the_domains_own_and_printable)
+{
+	json_t *o = check("198.51.100.7", "client.test", "a@exp.test", "fail");
+	const char *e = json_string_value(json_object_get(o, "explanation"));
+	/* libspf2 writes the spaces of an exp= text as '%'. */
+	CHECK(e != NULL && strstr(e, "allowed") != NULL && strstr(e, "198.51.100.7") != NULL);
+	if (e && !strstr(e, "allowed"))
+		printf("#   explanation: %s\n", e);
+	for (const char *p = e; p && *p; p++)
+		CHECK((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f);
+	json_decref(o);
+}
+
+TEST(null_sender_checks_helo)
+{
+	json_t *o = check("192.0.2.1", "helo.sender.test", "", "pass");
+	CHECK_STR(json_string_value(json_object_get(o, "domain")), "helo.sender.test");
+	json_decref(o);
+	o = check("192.0.2.2", "helo.sender.test", NULL, "fail");
+	json_decref(o);
+	o = check("192.0.2.2", NULL, NULL, "none");
+	CHECK(json_is_null(json_object_get(o, "domain")));
+	json_decref(o);
+}
+
+TEST(unknown_client_or_domain_is_none)
+{
+	json_t *o = check("not-an-ip", "client.test", "a@sender.test", "none");
+	CHECK_STR(json_string_value(json_object_get(o, "explanation")), "client address unknown");
+	json_decref(o);
+	check_only("192.0.2.1", "no-domain", "none");
+}
+
+TEST(libspf2_passes_loopback_clients)
+{
+	/* Documented libspf2 behaviour, which the sandbox (127.77.x.x) meets. */
+	check_only("127.77.2.1", "a@bogus.test", "pass");
+}
+
+TEST(result_mapping_table)
+{
+	static const struct { int result, err; const char *want; } cases[] = {
+		{ SPF_RESULT_PASS, SPF_E_SUCCESS, "pass" },
+		{ SPF_RESULT_FAIL, SPF_E_SUCCESS, "fail" },
+		{ SPF_RESULT_SOFTFAIL, SPF_E_SUCCESS, "softfail" },
+		{ SPF_RESULT_NEUTRAL, SPF_E_SUCCESS, "neutral" },
+		{ SPF_RESULT_NONE, SPF_E_NOT_SPF, "none" },
+		{ SPF_RESULT_NONE, SPF_E_SUCCESS, "none" },
+		{ SPF_RESULT_NONE, SPF_E_UNKNOWN_MECH, "permerror" },
+		{ SPF_RESULT_NONE, SPF_E_DNS_ERROR, "temperror" },
+		{ SPF_RESULT_TEMPERROR, SPF_E_DNS_ERROR, "temperror" },
+		{ SPF_RESULT_PERMERROR, SPF_E_SYNTAX, "permerror" },
+		{ SPF_RESULT_INVALID, SPF_E_NOT_SPF, "none" },
+		{ SPF_RESULT_INVALID, SPF_E_DNS_ERROR, "temperror" },
+		{ SPF_RESULT_INVALID, SPF_E_SUCCESS, "temperror" },
+		{ SPF_RESULT_INVALID, SPF_E_NO_MEMORY, "temperror" },
+		{ SPF_RESULT_INVALID, SPF_E_SYNTAX, "permerror" },
+		{ SPF_RESULT_INVALID, SPF_E_BIG_DNS, "permerror" },
+		{ SPF_RESULT_INVALID, SPF_E_MULTIPLE_RECORDS, "permerror" },
+		{ 99, SPF_E_SUCCESS, "temperror" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_STR(spf_check_result_name(cases[i].result, cases[i].err), cases[i].want);
+}
+
+int main(void)
+{
+	spf_check_init();
+	dns = fake_dns_source(&fake, zone, sizeof(zone) / sizeof(zone[0]));
+	RUN(pass_and_fail_with_the_record);
+	RUN(every_result_name);
+	RUN(dns_failures_are_temperror_never_pass);
+	RUN(a_mx_aaaa_records_are_converted);
+	RUN(explanation_is_the_domains_own_and_printable);
+	RUN(null_sender_checks_helo);
+	RUN(unknown_client_or_domain_is_none);
+	RUN(libspf2_passes_loopback_clients);
+	RUN(result_mapping_table);
+	return harness_done();
+}
