@@ -1,0 +1,430 @@
+/*
+ * render_html.c - a report as one self-contained HTML page (see render.h).
+ *
+ * The page carries its style inline and nothing else: no script, no
+ * external font, image or stylesheet, so it works under the reporter's
+ * Content-Security-Policy (default-src 'none'; style-src 'unsafe-inline')
+ * and when saved to disk. Every string taken from the report goes through
+ * strbuf_append_html; report values never choose an element, an attribute
+ * name or a class (those come from fixed strings here), and the only URL
+ * built from report data is "<token>.json", made only for a token that
+ * passes token_valid. Missing, null or mistyped fields render as absent.
+ * Layout: one column, readable on a phone; <details> keep the SMTP
+ * transcript and certificates out of the way until asked for.
+ */
+#include <string.h>
+
+#include "base/token.h"
+#include "mail/record.h"
+#include "report/render.h"
+#include "report/report_json.h"
+
+static const char page_style[] =
+	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;"
+	"max-width:60rem;padding:1rem;line-height:1.45;color:#1b1b1b;background:#fff}"
+	"h1{font-size:1.5rem;margin:.2rem 0;overflow-wrap:anywhere}"
+	"h2{font-size:1.2rem;border-bottom:2px solid #ccd;padding-bottom:.2rem;margin-top:2rem}"
+	"h3,h4{font-size:1rem;margin:1rem 0 .3rem}"
+	"table{border-collapse:collapse;width:100%;margin:.3rem 0}"
+	"th,td{text-align:left;vertical-align:top;padding:.25rem .5rem;border-bottom:1px solid #e4e4ea;"
+	"overflow-wrap:anywhere}"
+	"th{width:11rem;font-weight:600;color:#444}"
+	"code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}"
+	"pre{background:#f5f5f8;padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.3rem 0}"
+	"details{border:1px solid #dde;border-radius:.3rem;padding:.3rem .6rem;margin:.5rem 0}"
+	"details details{margin-left:.5rem}"
+	"summary{cursor:pointer;font-weight:600;overflow-wrap:anywhere}"
+	".ok{color:#17692e}.bad{color:#a8141d;font-weight:600}.warn{color:#8a5300}"
+	".muted{color:#666}ul,ol{margin:.2rem 0;padding-left:1.4rem}"
+	"footer{margin-top:2rem;border-top:1px solid #ccd;padding-top:.5rem;font-size:.9rem}"
+	"@media (max-width:40rem){th{width:auto;display:block;border:0;padding-bottom:0}"
+	"td{display:block}}"
+	"@media print{details{border:0}details>*{display:block}"
+	"details::details-content{display:block;content-visibility:visible}"
+	"a{color:inherit}}";
+
+/* h - append s escaped, or a dash when absent. */
+static void h(strbuf_t *out, const char *s)
+{
+	if (s == NULL)
+		strbuf_puts(out, "<span class=\"muted\">&ndash;</span>");
+	else
+		strbuf_append_html(out, s);
+}
+
+/* row_start / row_end - a th/td table row; the label is ours, not the report's. */
+static void row_start(strbuf_t *out, const char *label, const char *cls)
+{
+	strbuf_printf(out, "<tr><th>%s</th><td%s%s%s>", label, cls ? " class=\"" : "",
+		      cls ? cls : "", cls ? "\"" : "");
+}
+
+static void row_end(strbuf_t *out)
+{
+	strbuf_puts(out, "</td></tr>\n");
+}
+
+static void row_text(strbuf_t *out, const char *label, const char *value, const char *cls)
+{
+	row_start(out, label, cls);
+	h(out, value);
+	row_end(out);
+}
+
+/* result_class - a CSS class for a verdict word, chosen from fixed names. */
+static const char *result_class(const char *r)
+{
+	if (r == NULL)
+		return NULL;
+	if (strcmp(r, "pass") == 0 || strcmp(r, "ok") == 0 || strcmp(r, "secure") == 0 ||
+	    strcmp(r, "tested") == 0)
+		return "ok";
+	if (strcmp(r, "fail") == 0 || strcmp(r, "permerror") == 0 || strcmp(r, "bogus") == 0 ||
+	    strcmp(r, "failed") == 0 || strcmp(r, "not_offered") == 0 ||
+	    strcmp(r, "refused") == 0)
+		return "bad";
+	return "warn";
+}
+
+static void html_bool(strbuf_t *out, int b, const char *yes, const char *no)
+{
+	if (b == 1)
+		strbuf_printf(out, "<span class=\"ok\">%s</span>", yes);
+	else if (b == 0)
+		strbuf_printf(out, "<span class=\"bad\">%s</span>", no);
+	else
+		strbuf_puts(out, "<span class=\"muted\">unknown</span>");
+}
+
+/* html_string_list - a <ul> of the strings in arr (non-strings skipped). */
+static void html_string_list(strbuf_t *out, const json_t *arr)
+{
+	size_t n = arr ? json_array_size(arr) : 0, shown = 0;
+	strbuf_puts(out, "<ul>");
+	for (size_t i = 0; i < n; i++) {
+		const char *s = json_string_value(json_array_get(arr, i));
+		if (s == NULL)
+			continue;
+		strbuf_puts(out, "<li><code>");
+		strbuf_append_html(out, s);
+		strbuf_puts(out, "</code></li>");
+		shown++;
+	}
+	if (shown == 0)
+		strbuf_puts(out, "<li class=\"muted\">none</li>");
+	strbuf_puts(out, "</ul>\n");
+}
+
+static void html_sending(const json_t *msg, strbuf_t *out)
+{
+	strbuf_puts(out, "<section id=\"sending\"><h2>How your server sent to us</h2>\n");
+	if (msg == NULL) {
+		strbuf_puts(out, "<p class=\"muted\">This was a domain check: no message was "
+			    "analysed. Send a mail to the test address to see this part.</p>\n"
+			    "</section>\n");
+		return;
+	}
+	const json_t *client = rjson_obj(msg, "client");
+	strbuf_puts(out, "<table>\n");
+	row_start(out, "Client", NULL);
+	h(out, rjson_str(client, "ip"));
+	strbuf_puts(out, " <span class=\"muted\">(name ");
+	h(out, rjson_str(client, "name"));
+	strbuf_puts(out, ", PTR ");
+	h(out, rjson_str(client, "ptr"));
+	strbuf_puts(out, ")</span>");
+	row_end(out);
+	row_text(out, "HELO", rjson_str(client, "helo"), NULL);
+	const char *mail_from = rjson_str(msg, "mail_from");
+	row_text(out, "Envelope sender", mail_from && mail_from[0] ? mail_from : "<> (null sender)",
+		 NULL);
+	row_text(out, "From", rjson_str(msg, "from"), NULL);
+	row_text(out, "Message-ID", rjson_str(msg, "message_id"), NULL);
+	row_text(out, "Date", rjson_str(msg, "date"), NULL);
+
+	const json_t *tls = rjson_obj(msg, "tls");
+	long long bits;
+	row_start(out, "TLS", tls ? "ok" : "bad");
+	if (tls == NULL) {
+		strbuf_puts(out, "none: the message came in plaintext");
+	} else {
+		h(out, rjson_str(tls, "version"));
+		strbuf_puts(out, ", <code>");
+		h(out, rjson_str(tls, "cipher"));
+		strbuf_puts(out, "</code>");
+		if (rjson_int(tls, "bits", &bits))
+			strbuf_printf(out, " (%lld bits)", bits);
+	}
+	row_end(out);
+
+	const json_t *spf = rjson_obj(msg, "spf");
+	const char *spf_result = rjson_str(spf, "result");
+	row_start(out, "SPF", result_class(spf_result));
+	if (spf == NULL) {
+		strbuf_puts(out, "not checked");
+	} else {
+		h(out, spf_result);
+		strbuf_puts(out, " <span class=\"muted\">for ");
+		h(out, rjson_str(spf, "domain"));
+		strbuf_puts(out, "</span>");
+		const char *expl = rjson_str(spf, "explanation");
+		if (expl) {
+			strbuf_puts(out, "<br>");
+			strbuf_append_html(out, expl);
+		}
+		const char *rec = rjson_str(spf, "record");
+		if (rec) {
+			strbuf_puts(out, "<br><code>");
+			strbuf_append_html(out, rec);
+			strbuf_puts(out, "</code>");
+		}
+	}
+	row_end(out);
+	strbuf_puts(out, "</table>\n");
+
+	strbuf_puts(out, "<h3>DKIM signatures</h3>\n");
+	const json_t *dkim = rjson_arr(msg, "dkim");
+	size_t n = dkim ? json_array_size(dkim) : 0;
+	if (n == 0)
+		strbuf_puts(out, "<p class=\"bad\">The message carried no DKIM signature.</p>\n");
+	for (size_t i = 0; i < n; i++) {
+		const json_t *sig = json_array_get(dkim, i);
+		const char *r = rjson_str(sig, "result");
+		strbuf_puts(out, "<table>\n");
+		row_text(out, "Domain (d=)", rjson_str(sig, "domain"), NULL);
+		row_text(out, "Selector (s=)", rjson_str(sig, "selector"), NULL);
+		row_text(out, "Algorithm", rjson_str(sig, "algorithm"), NULL);
+		row_text(out, "Result", r, result_class(r));
+		if (rjson_str(sig, "reason"))
+			row_text(out, "Reason", rjson_str(sig, "reason"), NULL);
+		strbuf_puts(out, "</table>\n");
+	}
+
+	const json_t *received = rjson_arr(msg, "received");
+	n = received ? json_array_size(received) : 0;
+	if (n > 0) {
+		strbuf_puts(out, "<details><summary>Received path</summary><ol>\n");
+		for (size_t i = 0; i < n; i++) {
+			strbuf_puts(out, "<li><code>");
+			h(out, rjson_str(json_array_get(received, i), "raw"));
+			strbuf_puts(out, "</code></li>\n");
+		}
+		strbuf_puts(out, "</ol>\n");
+		if (rjson_bool(msg, "received_truncated") == 1)
+			strbuf_puts(out, "<p class=\"muted\">Some Received headers were dropped "
+				    "or cut (too many or too long).</p>\n");
+		strbuf_puts(out, "</details>\n");
+	}
+	strbuf_puts(out, "</section>\n");
+}
+
+static void html_chain(const json_t *chain, strbuf_t *out)
+{
+	size_t n = chain ? json_array_size(chain) : 0;
+	strbuf_puts(out, "<h4>Certificate chain</h4>\n");
+	if (n == 0) {
+		strbuf_puts(out, "<p class=\"muted\">none recorded</p>\n");
+		return;
+	}
+	strbuf_puts(out, "<ol>\n");
+	for (size_t i = 0; i < n; i++) {
+		const json_t *c = json_array_get(chain, i);
+		long long days;
+		strbuf_puts(out, "<li><table>\n");
+		row_text(out, "Subject", rjson_str(c, "subject"), NULL);
+		row_text(out, "Issuer", rjson_str(c, "issuer"), NULL);
+		row_start(out, "Names (SAN)", NULL);
+		html_string_list(out, rjson_arr(c, "sans"));
+		row_end(out);
+		row_start(out, "Valid", NULL);
+		h(out, rjson_str(c, "not_before"));
+		strbuf_puts(out, " to ");
+		h(out, rjson_str(c, "not_after"));
+		if (rjson_int(c, "days_left", &days))
+			strbuf_printf(out, " <span class=\"%s\">(%lld days left)</span>",
+				      days < 0 ? "bad" : days < 14 ? "warn" : "muted", days);
+		row_end(out);
+		row_text(out, "Key", rjson_str(c, "key"), NULL);
+		row_text(out, "Signature", rjson_str(c, "signature"), NULL);
+		strbuf_puts(out, "</table></li>\n");
+	}
+	strbuf_puts(out, "</ol>\n");
+}
+
+static void html_transcript(const json_t *lines, strbuf_t *out)
+{
+	size_t n = lines ? json_array_size(lines) : 0;
+	strbuf_puts(out, "<h4>SMTP transcript</h4>\n");
+	if (n == 0) {
+		strbuf_puts(out, "<p class=\"muted\">none recorded</p>\n");
+		return;
+	}
+	strbuf_puts(out, "<pre>");
+	for (size_t i = 0; i < n; i++) {
+		const json_t *l = json_array_get(lines, i);
+		const char *dir = rjson_str(l, "dir");
+		/* The direction marker is ours: S or C, never the report's text. */
+		strbuf_puts(out, dir && strcmp(dir, "C") == 0 ? "C: " : dir && strcmp(dir, "S") == 0 ?
+			    "S: " : "?: ");
+		strbuf_append_html(out, rjson_str(l, "line"));
+		strbuf_puts(out, "\n");
+	}
+	strbuf_puts(out, "</pre>\n");
+}
+
+static void html_address(const json_t *a, strbuf_t *out)
+{
+	const char *state = rjson_str(a, "state");
+	const json_t *tls = rjson_obj(a, "tls");
+	long long ms;
+
+	strbuf_puts(out, "<details class=\"addr\"><summary>");
+	h(out, rjson_str(a, "ip"));
+	strbuf_printf(out, " &ndash; <span class=\"%s\">", result_class(state) ? result_class(state) :
+		      "muted");
+	h(out, state);
+	strbuf_puts(out, "</span>");
+	if (tls) {
+		strbuf_puts(out, " &ndash; ");
+		h(out, rjson_str(tls, "version"));
+	}
+	strbuf_puts(out, "</summary>\n<table>\n");
+	if (rjson_str(a, "reason"))
+		row_text(out, "Why", rjson_str(a, "reason"), "warn");
+	if (rjson_int(a, "connect_ms", &ms)) {
+		row_start(out, "Connect", NULL);
+		strbuf_printf(out, "%lld ms", ms);
+		row_end(out);
+	}
+	if (rjson_int(a, "greeting_ms", &ms)) {
+		row_start(out, "Greeting after", NULL);
+		strbuf_printf(out, "%lld ms", ms);
+		row_end(out);
+	}
+	row_start(out, "Greeting", NULL);
+	strbuf_puts(out, "<code>");
+	h(out, rjson_str(a, "greeting"));
+	strbuf_puts(out, "</code>");
+	row_end(out);
+	const char *starttls = rjson_str(a, "starttls");
+	row_text(out, "STARTTLS", starttls, result_class(starttls));
+	if (tls) {
+		row_text(out, "TLS version", rjson_str(tls, "version"), NULL);
+		row_start(out, "Cipher", NULL);
+		strbuf_puts(out, "<code>");
+		h(out, rjson_str(tls, "cipher"));
+		strbuf_puts(out, "</code>");
+		if (rjson_str(tls, "cipher_code")) {
+			strbuf_puts(out, " <span class=\"muted\">(");
+			strbuf_append_html(out, rjson_str(tls, "cipher_code"));
+			strbuf_puts(out, ")</span>");
+		}
+		row_end(out);
+		row_text(out, "Key exchange", rjson_str(tls, "group"), NULL);
+		row_start(out, "Certificate", NULL);
+		html_bool(out, rjson_bool(tls, "verified"), "verified", "not verified");
+		if (rjson_str(tls, "verify_error")) {
+			strbuf_puts(out, ": ");
+			strbuf_append_html(out, rjson_str(tls, "verify_error"));
+		}
+		row_end(out);
+		row_start(out, "Name match", NULL);
+		html_bool(out, rjson_bool(tls, "name_match"), "yes", "no");
+		row_end(out);
+	}
+	strbuf_puts(out, "</table>\n<h4>EHLO extensions</h4>\n");
+	html_string_list(out, rjson_arr(a, "ehlo"));
+	if (rjson_arr(a, "ehlo_after_tls")) {
+		strbuf_puts(out, "<h4>EHLO extensions after STARTTLS</h4>\n");
+		html_string_list(out, rjson_arr(a, "ehlo_after_tls"));
+	}
+	if (tls)
+		html_chain(rjson_arr(tls, "chain"), out);
+	html_transcript(rjson_arr(a, "transcript"), out);
+	strbuf_puts(out, "</details>\n");
+}
+
+static void html_receiving(const json_t *report, strbuf_t *out)
+{
+	strbuf_puts(out, "<section id=\"receiving\"><h2>How your domain receives</h2>\n");
+	const json_t *dmx = rjson_obj(rjson_obj(report, "dns"), "mx");
+	if (dmx) {
+		const char *outcome = rjson_str(dmx, "outcome");
+		const char *dnssec = rjson_str(dmx, "dnssec");
+		strbuf_puts(out, "<table>\n");
+		row_text(out, "MX lookup", outcome, result_class(outcome));
+		row_start(out, "DNSSEC", result_class(dnssec));
+		h(out, dnssec);
+		if (rjson_str(dmx, "why_bogus")) {
+			strbuf_puts(out, ": ");
+			strbuf_append_html(out, rjson_str(dmx, "why_bogus"));
+		}
+		row_end(out);
+		if (rjson_bool(dmx, "implicit") == 1)
+			row_text(out, "Note", "No MX record: the domain itself is the mail host.",
+				 "warn");
+		strbuf_puts(out, "</table>\n");
+	}
+	const json_t *mx = rjson_arr(report, "mx");
+	size_t n = mx ? json_array_size(mx) : 0;
+	if (n == 0)
+		strbuf_puts(out, "<p class=\"bad\">No mail server was found.</p>\n");
+	for (size_t i = 0; i < n; i++) {
+		const json_t *host = json_array_get(mx, i);
+		const char *ad = rjson_str(host, "addresses_dnssec");
+		long long pref;
+		strbuf_puts(out, "<details class=\"mx\" open><summary>");
+		h(out, rjson_str(host, "host"));
+		if (rjson_int(host, "preference", &pref))
+			strbuf_printf(out, " <span class=\"muted\">(preference %lld)</span>", pref);
+		strbuf_printf(out, " &ndash; addresses DNSSEC <span class=\"%s\">",
+			      result_class(ad) ? result_class(ad) : "muted");
+		h(out, ad);
+		strbuf_puts(out, "</span></summary>\n");
+		const json_t *addrs = rjson_arr(host, "addresses");
+		size_t m = addrs ? json_array_size(addrs) : 0;
+		if (m == 0)
+			strbuf_puts(out, "<p class=\"bad\">No address.</p>\n");
+		for (size_t k = 0; k < m; k++)
+			html_address(json_array_get(addrs, k), out);
+		strbuf_puts(out, "</details>\n");
+	}
+	strbuf_puts(out, "</section>\n");
+}
+
+int report_render_html(const json_t *report, strbuf_t *out)
+{
+	char err[128];
+	if (record_check_format(report, REPORT_FORMAT, err, sizeof(err)) != 0)
+		return -1;
+	const char *domain = rjson_str(report, "domain");
+	const char *expires = rjson_str(report, "expires");
+	const char *token = rjson_str(report, "token");
+
+	strbuf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<meta name=\"referrer\" content=\"no-referrer\">\n"
+		    "<meta name=\"robots\" content=\"noindex, nofollow\">\n<title>mxray report for ");
+	h(out, domain);
+	strbuf_printf(out, "</title>\n<style>%s</style>\n</head><body>\n<header>"
+		      "<h1>mxray report for ", page_style);
+	h(out, domain);
+	strbuf_puts(out, "</h1>\n<p>Tested ");
+	h(out, rjson_str(report, "created"));
+	if (expires) {
+		strbuf_puts(out, ". This report expires ");
+		strbuf_append_html(out, expires);
+		strbuf_puts(out, " and is deleted then");
+	}
+	strbuf_puts(out, ".</p></header>\n<main>\n");
+	html_sending(rjson_obj(report, "message"), out);
+	html_receiving(report, out);
+	strbuf_puts(out, "</main>\n<footer>");
+	if (token && token_valid(token)) {
+		strbuf_puts(out, "<a href=\"");
+		strbuf_append_html(out, token);
+		strbuf_puts(out, ".json\">This report as JSON</a> &middot; ");
+	}
+	strbuf_puts(out, "mxray</footer>\n</body></html>\n");
+	return 0;
+}

@@ -1,0 +1,264 @@
+/*
+ * mxray_reporter.c - mxray-reporter: mail each tester a link to their
+ * report, and serve the reports until they expire.
+ *
+ * SYNOPSIS
+ *	mxray-reporter [-c FILE] [-v] [--help]
+ *
+ * DESCRIPTION
+ *	Serves the report site on [http] listen (see site.h) from an internal
+ *	thread. The main thread reads tokens from the <prefix>reports stream
+ *	through the "reporters" consumer group, loads each stored report, and
+ *	mails a reply with the link BASE_URL/r/TOKEN to the envelope sender of
+ *	the test mail (reply.h), submitted per [mail] submit.
+ *	SIGTERM or SIGINT: finish the current reply, stop the site, exit 0.
+ *
+ *	Order of a reply, and why: submit, then mark <prefix>replied:TOKEN,
+ *	then acknowledge the entry.
+ *	- The mark is set only after a successful submission: marking first
+ *	  would make a failed submission final (a retry would find the mark
+ *	  and skip), losing the tester's link (DESIGN.md hard rule 5).
+ *	- A submission that fails three times (1 s, 2 s, 4 s apart) leaves the
+ *	  entry unacknowledged for a later retry instead of dropping it.
+ *	- The cost is at-least-once delivery: if we die, or Redis fails,
+ *	  between a successful submission and the acknowledgement, a
+ *	  redelivered entry is mailed again; store_mark_replied then returns 0
+ *	  and the duplicate is logged. Checking the mark before submitting
+ *	  (needs a read-only store call) narrows that window.
+ *	Nothing is ever sent to the null sender, to a domain-only check, or to
+ *	an address that is not a plain local@domain.
+ *
+ * DIAGNOSTICS
+ *	One info line per reply: token, recipient domain, outcome. Redis and
+ *	submission failures are errors; Redis is reconnected with a bounded
+ *	backoff, the program never exits because of it.
+ *
+ * BUGS
+ *	Entries left pending after failed submissions are not re-read yet
+ *	(store_read reads only new entries; reclaiming needs XAUTOCLAIM in
+ *	store.h). No rate limits per recipient yet; no /metrics yet.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <curl/curl.h>
+
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/token.h"
+#include "mail/config.h"
+#include "mail/record.h"
+#include "mail/store.h"
+#include "report/reply.h"
+#include "site.h"
+
+#define REPORTER_BLOCK_MS 5000
+#define REPORTER_CONNECT_TIMEOUT_MS 5000
+#define REPORTER_BACKOFF_MAX_MS 30000
+#define REPORTER_SUBMIT_TRIES 3
+
+static volatile sig_atomic_t reporter_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	reporter_stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: mxray-reporter [-c FILE] [-v] [--help]\n"
+		"  -c FILE   configuration file (default: %s)\n"
+		"  -v        verbose (debug) logging\n"
+		"  --help    this text\n", config_default_path());
+}
+
+/* sleep_ms - sleep, but wake early when asked to stop. */
+static void sleep_ms(long long ms)
+{
+	while (ms > 0 && !reporter_stop) {
+		long long step = ms > 200 ? 200 : ms;
+		struct timespec ts = { step / 1000, (step % 1000) * 1000000 };
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+/* rcpt_domain - the domain of an address, for logs (not the local part). */
+static const char *rcpt_domain(const char *rcpt)
+{
+	const char *at = rcpt ? strrchr(rcpt, '@') : NULL;
+	return at ? at + 1 : "-";
+}
+
+/* submit_with_retry - up to REPORTER_SUBMIT_TRIES submissions with backoff. */
+static int submit_with_retry(const mxray_config_t *cfg, const char *token, const char *rcpt,
+			     const strbuf_t *msg)
+{
+	char err[512];
+	long long wait = 1000;
+	for (int i = 1; i <= REPORTER_SUBMIT_TRIES; i++) {
+		if (reply_submit(cfg, rcpt, msg->data, msg->len, err, sizeof(err)) == 0)
+			return 0;
+		log_error("token %s: reply to %s: try %d of %d failed: %s", token,
+			  rcpt_domain(rcpt), i, REPORTER_SUBMIT_TRIES, err);
+		if (i < REPORTER_SUBMIT_TRIES && !reporter_stop) {
+			sleep_ms(wait);
+			wait *= 2;
+		}
+	}
+	return -1;
+}
+
+/* handle - one reports-stream entry. 0 = done (acknowledged), 1 = leave it
+ * pending (submission failed), -1 = Redis failed. */
+static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
+{
+	char why[256];
+	const char *token = e->token;
+
+	if (e->problem || !token_valid(token)) {
+		log_error("reports entry %s: malformed, dropped: %s", e->id,
+			  e->problem ? e->problem : "token has not the shape of a token");
+		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+	}
+	char *text = NULL;
+	int found = store_result_get(s, token, &text);
+	if (found < 0)
+		return -1;
+	if (found == 0) {
+		log_error("token %s: the report expired before its reply was sent; no reply",
+			  token);
+		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+	}
+	json_error_t jerr;
+	json_t *rep = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (rep == NULL || record_check_format(rep, REPORT_FORMAT, why, sizeof(why)) != 0) {
+		log_error("token %s: stored report unreadable, no reply: %s", token,
+			  rep == NULL ? jerr.text : why);
+		json_decref(rep);
+		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+	}
+	const char *rcpt = reply_recipient(rep);
+	if (rcpt == NULL) {
+		log_info("token %s: no reply: null sender, domain check or no plain address",
+			 token);
+		json_decref(rep);
+		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+	}
+	strbuf_t msg = STRBUF_INIT;
+	char err[512];
+	if (reply_compose(cfg, rep, rcpt, time(NULL), &msg, err, sizeof(err)) != 0) {
+		log_error("token %s: cannot compose the reply: %s", token, err);
+		strbuf_free(&msg);
+		json_decref(rep);
+		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+	}
+	int rc = submit_with_retry(cfg, token, rcpt, &msg);
+	strbuf_free(&msg);
+	if (rc != 0) {
+		log_error("token %s: reply to %s: failed, left pending", token, rcpt_domain(rcpt));
+		json_decref(rep);
+		return 1;
+	}
+	/* Submitted: mark, then acknowledge (see the ordering note above). */
+	int first = store_mark_replied(s, token, cfg->report_ttl_ms);
+	if (first < 0) {
+		log_error("token %s: reply sent but not marked: %s", token, store_last_error(s));
+		json_decref(rep);
+		return -1;
+	}
+	if (first == 0)
+		log_warn("token %s: a reply had already been sent: this one is a duplicate",
+			 token);
+	log_info("token %s: reply to %s: sent", token, rcpt_domain(rcpt));
+	json_decref(rep);
+	return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	int verbose = 0, ch;
+	mxray_config_t cfg;
+	char err[1024];
+
+	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("mxray-reporter", LOG_DEST_STDERR, verbose);
+	if (path == NULL)
+		path = config_default_path();
+	if (config_load(path, &cfg, err, sizeof(err)) != 0)
+		log_fatal("config: %s", err);
+	log_init("mxray-reporter", cfg.log_dest, verbose);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		log_fatal("libcurl cannot be initialised");
+
+	site_t *site = site_start(&cfg, err, sizeof(err));
+	if (site == NULL)
+		log_fatal("%s", err);
+	log_info("started: http %s, consumer %s, redis %s, submit %s", cfg.http_listen,
+		 cfg.consumer_name, cfg.redis_address, cfg.mail_submit);
+
+	store_t *s = NULL;
+	long long backoff = 0;
+	while (!reporter_stop) {
+		if (s == NULL) {
+			s = store_connect(&cfg, REPORTER_CONNECT_TIMEOUT_MS, err, sizeof(err));
+			if (s == NULL) {
+				backoff = backoff ? backoff * 2 : 500;
+				if (backoff > REPORTER_BACKOFF_MAX_MS)
+					backoff = REPORTER_BACKOFF_MAX_MS;
+				log_error("%s; retrying in %lld ms", err, backoff);
+				sleep_ms(backoff);
+				continue;
+			}
+		}
+		store_entry_t e;
+		int rc = store_read(s, STORE_STREAM_REPORTS, cfg.consumer_name, REPORTER_BLOCK_MS,
+				    &e);
+		if (rc == 1) {
+			rc = handle(&cfg, s, &e) < 0 ? -1 : 1;
+			store_entry_clear(&e);
+		}
+		if (rc < 0) {
+			log_error("%s; reconnecting", store_last_error(s));
+			store_free(s);
+			s = NULL;
+			continue;
+		}
+		backoff = 0;
+	}
+	log_info("stopping");
+	site_stop(site);
+	store_free(s);
+	curl_global_cleanup();
+	config_free(&cfg);
+	return 0;
+}

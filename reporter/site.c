@@ -1,0 +1,354 @@
+/*
+ * site.c - the report site of mxray-reporter (see site.h).
+ *
+ * Threading: libmicrohttpd runs every handler in its one internal polling
+ * thread (MHD_USE_INTERNAL_POLLING_THREAD, no thread pool), so the site's
+ * single store_t is only ever used by that thread. It is connected lazily
+ * and dropped after any Redis error, to be reconnected on the next
+ * request. A slow Redis therefore delays every page (bounded by
+ * SITE_REDIS_TIMEOUT_MS): fine for one host, and the seam for a pool later.
+ * Trusts nothing in the URL (only token_valid shapes reach Redis) nor in
+ * the stored report (rendered through render.h, which escapes everything).
+ * Limits: SITE_CONNECTION_LIMIT connections, SITE_PER_IP_LIMIT per client
+ * address, SITE_IDLE_TIMEOUT_S idle seconds.
+ */
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
+
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/token.h"
+#include "mail/record.h"
+#include "mail/store.h"
+#include "report/render.h"
+#include "report/report_json.h"
+#include "site.h"
+
+#define SITE_REDIS_TIMEOUT_MS 2000
+#define SITE_CONNECTION_LIMIT 256
+#define SITE_PER_IP_LIMIT 32
+#define SITE_IDLE_TIMEOUT_S 15
+
+static const char site_csp[] =
+	"default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+	"form-action 'none'; frame-ancestors 'none'";
+
+static const char site_style[] =
+	"<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:0 auto;"
+	"padding:1rem;line-height:1.5}code{font-size:1.05em}</style>";
+
+struct site {
+	const mxray_config_t *cfg;
+	struct MHD_Daemon *daemon;
+	store_t *store;			/* used only by the polling thread */
+	struct sockaddr_storage addr;
+	char *gone_page;		/* the one 404 page for every token */
+};
+
+/* site_mhd_log - libmicrohttpd's own errors, into our log. */
+static void site_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	size_t n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	log_error("http: %s", buf);
+}
+
+/* site_respond - queue body (malloc'd, taken) with our headers. */
+static enum MHD_Result site_respond(struct MHD_Connection *conn, unsigned status,
+				    const char *ctype, char *body, const char *cache)
+{
+	if (body == NULL)
+		return MHD_NO;
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body,
+								 MHD_RESPMEM_MUST_FREE);
+	if (r == NULL) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "Content-Security-Policy", site_csp);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Cache-Control", cache);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result site_text(struct MHD_Connection *conn, unsigned status, const char *text)
+{
+	char *body = strdup(text);
+	if (body == NULL)
+		return MHD_NO;
+	return site_respond(conn, status, "text/plain; charset=utf-8", body, "no-store");
+}
+
+/* site_page - a small HTML page around an already escaped fragment. */
+static char *site_page(const char *title, const char *fragment)
+{
+	strbuf_t sb = STRBUF_INIT;
+	strbuf_printf(&sb, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		      "<title>%s</title>%s</head><body>\n<h1>%s</h1>\n%s</body></html>\n",
+		      title, site_style, title, fragment);
+	return strbuf_detach(&sb);
+}
+
+static enum MHD_Result site_gone(site_t *site, struct MHD_Connection *conn)
+{
+	char *body = strdup(site->gone_page);
+	if (body == NULL)
+		return MHD_NO;
+	return site_respond(conn, MHD_HTTP_NOT_FOUND, "text/html; charset=utf-8", body,
+			    "no-store");
+}
+
+static enum MHD_Result site_unavailable(struct MHD_Connection *conn)
+{
+	return site_respond(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/html; charset=utf-8",
+			    site_page("Temporarily unavailable",
+				      "<p>The report store cannot be reached right now. "
+				      "Please try again in a minute.</p>\n"), "no-store");
+}
+
+/* site_store - the thread's Redis connection, connecting when needed. */
+static store_t *site_store(site_t *site)
+{
+	char err[512];
+	if (site->store == NULL) {
+		site->store = store_connect(site->cfg, SITE_REDIS_TIMEOUT_MS, err, sizeof(err));
+		if (site->store == NULL)
+			log_error("http: %s", err);
+	}
+	return site->store;
+}
+
+static void site_store_failed(site_t *site)
+{
+	log_error("http: %s; reconnecting on the next request", store_last_error(site->store));
+	store_free(site->store);
+	site->store = NULL;
+}
+
+static enum MHD_Result site_index(site_t *site, struct MHD_Connection *conn)
+{
+	strbuf_t sb = STRBUF_INIT;
+	const char *addr = site->cfg->test_addresses ? site->cfg->test_addresses[0] : NULL;
+	long long hours = site->cfg->report_ttl_ms / 3600000;
+
+	strbuf_puts(&sb, "<p>mxray tests how a mail domain sends and receives mail: the TLS "
+		    "your server used, SPF and DKIM of your message, and every mail server "
+		    "(MX) of your domain: STARTTLS, TLS version, certificate.</p>\n"
+		    "<p>To test your domain, send any mail to ");
+	if (addr && addr[0] != '@') {
+		strbuf_puts(&sb, "<code>");
+		strbuf_append_html(&sb, addr);
+		strbuf_puts(&sb, "</code>");
+	} else if (addr) {
+		strbuf_puts(&sb, "any address at <code>");
+		strbuf_append_html(&sb, addr + 1);
+		strbuf_puts(&sb, "</code>");
+	} else {
+		strbuf_puts(&sb, "the test address (none is configured on this site yet)");
+	}
+	strbuf_printf(&sb, " from an address of that domain. A reply with a link to your report "
+		      "arrives within a minute.</p>\n<p>Reports are kept for %lld hours, then "
+		      "deleted together with everything mxray kept about the test mail. "
+		      "The message body is never stored.</p>\n", hours);
+	char *body = site_page("mxray: SSL Labs for email", sb.data);
+	strbuf_free(&sb);
+	return site_respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", body, "no-cache");
+}
+
+static enum MHD_Result site_healthz(site_t *site, struct MHD_Connection *conn)
+{
+	store_queue_info_t qi;
+	store_t *s = site_store(site);
+	if (s != NULL && store_queue_info(s, STORE_STREAM_REPORTS, &qi) == 0)
+		return site_text(conn, MHD_HTTP_OK, "ok\n");
+	if (s != NULL)
+		site_store_failed(site);
+	return site_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "redis unavailable\n");
+}
+
+/* site_report - /r/<rest>: rest is "<token>" or "<token>.json". */
+static enum MHD_Result site_report(site_t *site, struct MHD_Connection *conn, const char *rest)
+{
+	char token[TOKEN_BUFSIZE];
+	size_t n = strlen(rest);
+	int as_json = n > 5 && strcmp(rest + n - 5, ".json") == 0;
+	if (as_json)
+		n -= 5;
+	if (n != TOKEN_CHARS)
+		return site_gone(site, conn);
+	memcpy(token, rest, n);
+	token[n] = '\0';
+	if (!token_valid(token))
+		return site_gone(site, conn);
+
+	store_t *s = site_store(site);
+	if (s == NULL)
+		return site_unavailable(conn);
+	char *text = NULL;
+	int found = store_result_get(s, token, &text);
+	if (found < 0) {
+		site_store_failed(site);
+		return site_unavailable(conn);
+	}
+	if (found == 0)
+		return site_gone(site, conn);
+
+	json_error_t jerr;
+	char why[256];
+	json_t *rep = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (rep == NULL || record_check_format(rep, REPORT_FORMAT, why, sizeof(why)) != 0) {
+		log_error("http: report %s is unreadable: %s", token,
+			  rep == NULL ? jerr.text : why);
+		json_decref(rep);
+		free(text);
+		return site_respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				    "text/html; charset=utf-8",
+				    site_page("This report cannot be shown",
+					      "<p>The stored report is damaged. Send a new "
+					      "test mail.</p>\n"), "no-store");
+	}
+	/* Redis expires the key; the report's own expiry is checked too, so a
+	 * key whose TTL was lost never outlives what the page promised. */
+	time_t expires;
+	if (rjson_time(rjson_str(rep, "expires"), &expires) == 0 && expires <= time(NULL)) {
+		json_decref(rep);
+		free(text);
+		return site_gone(site, conn);
+	}
+	if (as_json) {
+		json_decref(rep);
+		return site_respond(conn, MHD_HTTP_OK, "application/json; charset=utf-8", text,
+				    "private, no-store");
+	}
+	free(text);
+	strbuf_t page = STRBUF_INIT;
+	report_render_html(rep, &page);
+	json_decref(rep);
+	return site_respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", strbuf_detach(&page),
+			    "private, no-store");
+}
+
+static enum MHD_Result site_handle(void *cls, struct MHD_Connection *conn, const char *url,
+				   const char *method, const char *version,
+				   const char *upload_data, size_t *upload_data_size,
+				   void **con_cls)
+{
+	site_t *site = cls;
+	(void)version;
+	(void)upload_data;
+	(void)upload_data_size;
+	(void)con_cls;
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+		return site_respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+				    strdup("method not allowed\n"), "no-store");
+	if (strcmp(url, "/") == 0)
+		return site_index(site, conn);
+	if (strcmp(url, "/healthz") == 0)
+		return site_healthz(site, conn);
+	if (strncmp(url, "/r/", 3) == 0)
+		return site_report(site, conn, url + 3);
+	return site_respond(conn, MHD_HTTP_NOT_FOUND, "text/html; charset=utf-8",
+			    site_page("Not found", "<p>There is nothing here. "
+				      "<a href=\"/\">How to use mxray</a></p>\n"), "no-store");
+}
+
+/* site_listen_addr - resolve "host:port" or "[v6]:port" into ss. */
+static int site_listen_addr(const char *listen, struct sockaddr_storage *ss, char *err,
+			    size_t errlen)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	size_t hl = colon ? (size_t)(colon - listen) : 0;
+	const char *h = listen;
+	if (colon == NULL || hl == 0 || hl >= sizeof(host) || atoi(colon + 1) <= 0 ||
+	    atoi(colon + 1) > 65535) {
+		snprintf(err, errlen, "[http] listen \"%s\" is not HOST:PORT", listen);
+		return -1;
+	}
+	if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	struct addrinfo hints = { .ai_flags = AI_NUMERICSERV, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc != 0 || res == NULL) {
+		snprintf(err, errlen, "[http] listen \"%s\": %s", listen, gai_strerror(rc));
+		return -1;
+	}
+	memset(ss, 0, sizeof(*ss));
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	freeaddrinfo(res);
+	return 0;
+}
+
+site_t *site_start(const mxray_config_t *cfg, char *err, size_t errlen)
+{
+	site_t *site = calloc(1, sizeof(*site));
+	if (site == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	site->cfg = cfg;
+	if (site_listen_addr(cfg->http_listen, &site->addr, err, errlen) != 0) {
+		free(site);
+		return NULL;
+	}
+	strbuf_t sb = STRBUF_INIT;
+	strbuf_printf(&sb, "<p>This report does not exist or has expired. Reports are kept "
+		      "for %lld hours; send a new test mail to get a new one.</p>\n"
+		      "<p><a href=\"/\">How to use mxray</a></p>\n",
+		      cfg->report_ttl_ms / 3600000);
+	site->gone_page = site_page("Report not found", sb.data);
+	strbuf_free(&sb);
+
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	if (site->addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	site->daemon = MHD_start_daemon(flags, 0, NULL, NULL, site_handle, site,
+		MHD_OPTION_EXTERNAL_LOGGER, site_mhd_log, NULL,	/* must come first */
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&site->addr,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)SITE_CONNECTION_LIMIT,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)SITE_PER_IP_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)SITE_IDLE_TIMEOUT_S,
+		MHD_OPTION_END);
+	if (site->daemon == NULL) {
+		snprintf(err, errlen, "[http] cannot listen on %s (address in use or not "
+			 "local?)", cfg->http_listen);
+		free(site->gone_page);
+		free(site);
+		return NULL;
+	}
+	return site;
+}
+
+void site_stop(site_t *site)
+{
+	if (site == NULL)
+		return;
+	MHD_stop_daemon(site->daemon);
+	store_free(site->store);	/* the polling thread has ended */
+	free(site->gone_page);
+	free(site);
+}

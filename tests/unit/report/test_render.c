@@ -1,0 +1,277 @@
+/*
+ * test_render.c - the text and HTML renderings of a report: the facts of a
+ * sample report appear, hostile strings stay inert, malformed reports
+ * neither crash nor render.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "harness.h"
+#include "fixture_report.h"
+#include "report/render.h"
+
+#define XSS_SCRIPT "<script>alert(1)</script>"
+#define XSS_IMG "\"><img src=x onerror=alert(2)>"
+#define XSS_AMP "&amp;"
+#define XSS_QUOTE "' onmouseover='alert(3)"
+
+/* tag_allowed - 1 if the HTML tag name starting at p is one we emit. */
+static int tag_allowed(const char *p, size_t *namelen)
+{
+	static const char *tags[] = {
+		"!DOCTYPE", "html", "head", "meta", "title", "style", "body", "header", "h1",
+		"h2", "h3", "h4", "p", "main", "section", "table", "tr", "th", "td", "code",
+		"span", "br", "details", "summary", "ul", "ol", "li", "pre", "footer", "a", NULL,
+	};
+	size_t n = 0;
+	if (p[0] == '/')
+		p++;
+	while (p[n] && (isalnum((unsigned char)p[n]) || p[n] == '!'))
+		n++;
+	*namelen = n;
+	for (int i = 0; tags[i]; i++)
+		if (strlen(tags[i]) == n && strncmp(tags[i], p, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* html_structure_ok - every tag is one of ours and carries no on* handler,
+ * no src= and no javascript: URL. Prints the first offender. */
+static int html_structure_ok(const char *html)
+{
+	for (const char *p = strchr(html, '<'); p; p = strchr(p + 1, '<')) {
+		size_t n;
+		const char *end = strchr(p, '>');
+		if (end == NULL || !tag_allowed(p + 1, &n)) {
+			printf("#   unexpected tag at: %.60s\n", p);
+			return 0;
+		}
+		for (const char *a = p; a < end; a++) {
+			if ((a[0] == ' ' && tolower((unsigned char)a[1]) == 'o' &&
+			     tolower((unsigned char)a[2]) == 'n') ||
+			    strncmp(a, "src=", 4) == 0 || strncmp(a, "javascript:", 11) == 0) {
+				printf("#   unexpected attribute in: %.*s\n", (int)(end - p + 1), p);
+				return 0;
+			}
+		}
+	}
+	return 1;
+}
+
+/* set_all_strings - replace every string in j (recursively) by s, except
+ * "format"-like non-strings; keeps the shape of the report. */
+static void set_all_strings(json_t *j, const char *s)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, v) {
+			if (json_is_string(v))
+				json_object_set_new(j, key, json_string(s));
+			else
+				set_all_strings(v, s);
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, v) {
+			if (json_is_string(v))
+				json_array_set_new(j, i, json_string(s));
+			else
+				set_all_strings(v, s);
+		}
+	}
+}
+
+TEST(text_has_the_facts_of_the_sample)
+{
+	json_t *rep = fixture_report();
+	strbuf_t out = STRBUF_INIT;
+	CHECK(rep != NULL);
+	CHECK_INT(report_render_text(rep, &out), 0);
+	const char *t = out.data ? out.data : "";
+	CHECK(strstr(t, "mxray report for sender.test\n") != NULL);
+	CHECK(strstr(t, "Expires:       2026-11-25T08:00:03Z") != NULL);
+	CHECK(strstr(t, "127.77.2.1 (HELO client.sender.test)") != NULL);
+	CHECK(strstr(t, "TLS:         TLSv1.3, TLS_AES_256_GCM_SHA384 (256 bits)") != NULL);
+	CHECK(strstr(t, "SPF:         pass for sender.test") != NULL);
+	CHECK(strstr(t, "d=sender.test s=s1 rsa-sha256: pass") != NULL);
+	CHECK(strstr(t, "MX lookup:   ok, DNSSEC secure") != NULL);
+	CHECK(strstr(t, "MX mx1.sender.test (preference 10)") != NULL);
+	CHECK(strstr(t, "MX mx2.sender.test (preference 20)") != NULL);
+	CHECK(strstr(t, "Greeting:    220 mx1.sender.test ESMTP") != NULL);
+	CHECK(strstr(t, "TLS:         TLSv1.2, ECDHE-RSA-AES128-GCM-SHA256") != NULL);
+	CHECK(strstr(t, "Certificate: NOT verified: self-signed certificate") != NULL);
+	CHECK(strstr(t, "Certificate: verified") != NULL);
+	CHECK(strstr(t, "fd00::2: not_tested (fd00::2 is a unique local address") != NULL);
+	/* The receiving part comes after the sending part. */
+	CHECK(strstr(t, "How your server sent to us") < strstr(t, "How your domain receives"));
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
+TEST(text_of_a_plaintext_mail_and_a_domain_check)
+{
+	json_t *rep = fixture_report();
+	strbuf_t out = STRBUF_INIT;
+	json_object_set_new(json_object_get(rep, "message"), "tls", json_null());
+	CHECK_INT(report_render_text(rep, &out), 0);
+	CHECK(strstr(out.data, "TLS:         none, the message came in plaintext") != NULL);
+	strbuf_reset(&out);
+	json_object_del(rep, "message");
+	CHECK_INT(report_render_text(rep, &out), 0);
+	CHECK(strstr(out.data, "domain check only") != NULL);
+	CHECK(strstr(out.data, "mx1.sender.test") != NULL);
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
+TEST(text_drops_control_characters)
+{
+	json_t *rep = fixture_report();
+	strbuf_t out = STRBUF_INIT;
+	json_object_set_new(rep, "domain", json_string("evil\x1b[31m.test\r\nX"));
+	CHECK_INT(report_render_text(rep, &out), 0);
+	CHECK(strchr(out.data, '\x1b') == NULL);
+	CHECK(strchr(out.data, '\r') == NULL);
+	CHECK(strstr(out.data, "mxray report for evil?[31m.test??X\n") != NULL);
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
+TEST(html_has_the_facts_of_the_sample)
+{
+	json_t *rep = fixture_report();
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_html(rep, &out), 0);
+	const char *h = out.data ? out.data : "";
+	CHECK(strncmp(h, "<!DOCTYPE html>", 15) == 0);
+	CHECK(strstr(h, "<meta name=\"viewport\"") != NULL);
+	CHECK(strstr(h, "<title>mxray report for sender.test</title>") != NULL);
+	CHECK(strstr(h, "This report expires 2026-11-25T08:00:03Z") != NULL);
+	CHECK(strstr(h, "How your server sent to us") != NULL);
+	CHECK(strstr(h, "How your domain receives") != NULL);
+	CHECK(strstr(h, "<summary>mx1.sender.test") != NULL);
+	CHECK(strstr(h, "<summary>mx2.sender.test") != NULL);
+	CHECK(strstr(h, "S: 220 2.0.0 Ready to start TLS") != NULL);
+	CHECK(strstr(h, "C: EHLO probe.mxray.test") != NULL);
+	CHECK(strstr(h, "<li><code>SIZE 10240000</code></li>") != NULL);
+	CHECK(strstr(h, "CN=mxray test CA") != NULL);
+	CHECK(strstr(h, "self-signed certificate") != NULL);
+	CHECK(strstr(h, "<a href=\"" SAMPLE_TOKEN ".json\">") != NULL);
+	/* Self-contained: no script, no external resource. */
+	CHECK(strstr(h, "<script") == NULL);
+	CHECK(strstr(h, "http://") == NULL && strstr(h, "https://") == NULL);
+	CHECK(html_structure_ok(h));
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
+TEST(html_renders_hostile_strings_inert)
+{
+	static const char *payloads[] = { XSS_SCRIPT, XSS_IMG, XSS_AMP, XSS_QUOTE };
+	static const char *escaped[] = {
+		"&lt;script&gt;alert(1)&lt;/script&gt;",
+		"&quot;&gt;&lt;img src=x onerror=alert(2)&gt;",
+		"&amp;amp;",
+		"&#39; onmouseover=&#39;alert(3)",
+	};
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		json_t *rep = fixture_report();
+		strbuf_t out = STRBUF_INIT;
+		set_all_strings(rep, payloads[i]);
+		CHECK_INT(report_render_html(rep, &out), 0);
+		const char *h = out.data ? out.data : "";
+		CHECK(strstr(h, "<script") == NULL);
+		CHECK(strstr(h, "<img") == NULL);
+		CHECK(strstr(h, escaped[i]) != NULL);
+		CHECK(html_structure_ok(h));
+		/* A hostile token gives no JSON link at all. */
+		CHECK(strstr(h, ".json\"") == NULL);
+		json_decref(rep);
+		strbuf_free(&out);
+	}
+}
+
+TEST(html_escapes_the_domain_in_the_title)
+{
+	json_t *rep = fixture_report();
+	strbuf_t out = STRBUF_INIT;
+	json_object_set_new(rep, "domain", json_string("</title><script>x</script>"));
+	CHECK_INT(report_render_html(rep, &out), 0);
+	CHECK(strstr(out.data, "<title>mxray report for &lt;/title&gt;&lt;script&gt;x&lt;/script"
+			       "&gt;</title>") != NULL);
+	CHECK(html_structure_ok(out.data));
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
+static const char *odd_reports[] = {
+	"{\"format\": 1}",
+	"{\"format\": 1, \"domain\": 42, \"created\": null, \"expires\": [], \"token\": 7,"
+	" \"message\": \"not an object\", \"dns\": [], \"mx\": {\"a\": 1}}",
+	"{\"format\": 1, \"message\": {\"client\": 5, \"tls\": \"TLSv1.3\", \"spf\": [],"
+	" \"dkim\": {\"domain\": \"x\"}, \"received\": [null, 3, {\"raw\": false}],"
+	" \"mail_from\": null},"
+	" \"dns\": {\"mx\": {\"outcome\": 1, \"dnssec\": {}, \"implicit\": \"yes\"}},"
+	" \"mx\": [null, 5, \"x\", [], {\"host\": null, \"preference\": \"10\","
+	" \"addresses\": \"none\"}, {\"host\": \"h\", \"addresses\": [null, 1, {\"ip\": 4,"
+	" \"state\": [], \"connect_ms\": \"1\", \"tls\": [], \"ehlo\": [1, null, {}],"
+	" \"transcript\": [null, 1, {\"dir\": 5, \"line\": []}, {\"dir\": \"C\"}]},"
+	" {\"ip\": \"1.2.3.4\", \"tls\": {\"verified\": \"true\", \"chain\": [null, 7,"
+	" {\"sans\": \"x\", \"days_left\": \"3\"}]}}]}]}",
+};
+
+TEST(odd_fields_never_crash_and_show_as_absent)
+{
+	for (size_t i = 0; i < sizeof(odd_reports) / sizeof(odd_reports[0]); i++) {
+		json_error_t jerr;
+		json_t *rep = json_loads(odd_reports[i], 0, &jerr);
+		strbuf_t text = STRBUF_INIT, html = STRBUF_INIT;
+		CHECK(rep != NULL);
+		CHECK_INT(report_render_text(rep, &text), 0);
+		CHECK_INT(report_render_html(rep, &html), 0);
+		CHECK(text.data && strstr(text.data, "(null)") == NULL);
+		CHECK(html.data && strstr(html.data, "(null)") == NULL);
+		CHECK(html.data && html_structure_ok(html.data));
+		CHECK(html.data && strstr(html.data, "</html>") != NULL);
+		json_decref(rep);
+		strbuf_free(&text);
+		strbuf_free(&html);
+	}
+}
+
+TEST(not_a_format_1_report_is_refused)
+{
+	static const char *bad[] = {
+		"{\"format\": 2, \"domain\": \"x\"}", "{\"format\": \"1\"}", "{\"domain\": \"x\"}",
+		"[1]", "\"format\"", "null", "1",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *rep = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		strbuf_t out = STRBUF_INIT;
+		CHECK_INT(report_render_text(rep, &out), -1);
+		CHECK_INT(report_render_html(rep, &out), -1);
+		CHECK_INT(out.len, 0);
+		json_decref(rep);
+		strbuf_free(&out);
+	}
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_text(NULL, &out), -1);
+	CHECK_INT(report_render_html(NULL, &out), -1);
+	strbuf_free(&out);
+}
+
+int main(void)
+{
+	RUN(text_has_the_facts_of_the_sample);
+	RUN(text_of_a_plaintext_mail_and_a_domain_check);
+	RUN(text_drops_control_characters);
+	RUN(html_has_the_facts_of_the_sample);
+	RUN(html_renders_hostile_strings_inert);
+	RUN(html_escapes_the_domain_in_the_title);
+	RUN(odd_fields_never_crash_and_show_as_absent);
+	RUN(not_a_format_1_report_is_refused);
+	return harness_done();
+}
