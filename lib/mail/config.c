@@ -220,9 +220,11 @@ static int config_finish(mxray_config_t *cfg, char *err, size_t errlen)
 		return -1;
 	}
 	if (strncmp(cfg->mail_submit, "smtp://", 7) != 0 &&
+	    strncmp(cfg->mail_submit, "smtps://", 8) != 0 &&
 	    strncmp(cfg->mail_submit, "sendmail:", 9) != 0) {
-		snprintf(err, errlen, "%s: [mail] submit: \"%s\" is neither smtp://HOST:PORT nor "
-			 "sendmail:/PATH", cfg->path ? cfg->path : "config", cfg->mail_submit);
+		snprintf(err, errlen, "%s: [mail] submit: \"%s\" is neither smtp://HOST:PORT, "
+			 "smtps://HOST:PORT nor sendmail:/PATH", cfg->path ? cfg->path : "config",
+			 cfg->mail_submit);
 		return -1;
 	}
 	return 0;

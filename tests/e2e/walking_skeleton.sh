@@ -3,7 +3,7 @@
 # link out, through real Postfix, the milter, Redis, the worker and the
 # reporter; the report names what the user would check; it expires.
 set -u
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
 
 TTL_S=12

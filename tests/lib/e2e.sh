@@ -1,4 +1,4 @@
-# lib.sh - helpers for the end-to-end tests (sourced, not run).
+# e2e.sh - helpers for the end-to-end tests in tests/e2e/ (sourced, not run).
 #
 # Each test starts a sandbox of its own under a temporary directory and
 # stops it on exit, whatever happens. Results are printed as

@@ -120,7 +120,7 @@ TEST(mistakes_are_reported_with_line)
 		{ "[milter]\ntest_addresses = nobody\n", "not user@domain" },
 		{ "[log]\ndestination = file\n", "neither syslog nor stderr" },
 		{ "[dns]\nresolver = 8.8.8.8\n", "neither recursive nor forward" },
-		{ "[mail]\nsubmit = smtps://x\n", "neither smtp://" },
+		{ "[mail]\nsubmit = lmtp://x\n", "neither smtp://" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		mxray_config_t cfg;
