@@ -86,4 +86,19 @@ check expired_and_unknown_alike cmp -s "$work/expired.html" "$work/unknown.html"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$link.json")
 case "$code" in 404 | 410) ok expired_json_refused ;; *) not_ok expired_json_refused "status $code" ;; esac
 
+# Redis down: the milter answers 451 through Postfix, so the sender's MTA
+# keeps the mail and retries (DESIGN hard rule 5).
+kill "$(cat "$SANDBOX/run/redis.pid")" 2>/dev/null
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR##*:}" ping >/dev/null 2>&1 || break
+	sleep 0.5
+done
+if tests/sandbox/send-test-mail.sh "$SANDBOX" >/dev/null 2>&1; then
+	not_ok redis_down_tempfails "the test mail was accepted with Redis down"
+elif grep -q "451 4.3.0" "$SANDBOX/logs/send-test-mail.log"; then
+	ok redis_down_tempfails
+else
+	not_ok redis_down_tempfails "$(grep -E '^ *<\*\*\* ' "$SANDBOX/logs/send-test-mail.log" | tail -n 2)"
+fi
+
 e2e_done

@@ -9,9 +9,10 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
+SANDBOX_NET=${MXRAY_SANDBOX_NET:-127.77}
 if [ "$(id -u)" != 0 ]; then
 	echo "demo: the sandbox needs root (DNS on port 53, MX listeners on port 25"
-	echo "      of 127.77.0.0/16 addresses); run: sudo make demo"
+	echo "      of ${SANDBOX_NET}.0.0/16 addresses); run: sudo make demo"
 	exit 1
 fi
 
@@ -44,7 +45,8 @@ echo "------------------------------------------------------------"
 
 link=$(grep -o "$HTTP_BASE/r/[A-Za-z0-9_-]*" "$reply" | head -n 1)
 echo
-echo "== The report behind the link, as text (./mxray check runs the same probe):"
+echo "== The same inbound probe from the command line, without Postfix or Redis:"
+echo "   ./mxray check -c $SANDBOX_CONF sender.test"
 ./mxray check -c "$SANDBOX_CONF" --format text sender.test
 echo
 if [ "${KEEP:-0}" = 1 ]; then

@@ -77,7 +77,7 @@ dns_make() {
 	dns_ds "$DNS_KSK" >>"$d/zones/root.zone"
 	dns_sign . root
 	dns_ds "$DNS_KSK" >"$d/root.key"
-	printf '; root.hints - the sandbox root server (libunbound root-hints format)\n.\t3600000\tIN\tNS\tns.root.\nns.root.\t3600000\tIN\tA\t127.77.0.53\n' >"$d/root.hints"
+	printf '; root.hints - the sandbox root server (libunbound root-hints format)\n.\t3600000\tIN\tNS\tns.root.\nns.root.\t3600000\tIN\tA\t%s.0.53\n' "$SANDBOX_NET" >"$d/root.hints"
 
 	DNS_DIR=$d LOG_DIR=$SANDBOX_DIR/logs render "$t/nsd.conf.in" "$d/nsd.conf" DNS_DIR LOG_DIR
 	nsd-checkconf "$d/nsd.conf" >>"$SANDBOX_DIR/logs/dns.log" 2>&1 ||
@@ -87,6 +87,6 @@ dns_make() {
 # dns_start - run NSD in the foreground (in the background of this shell).
 dns_start() {
 	spawn nsd nsd -d -c "$SANDBOX_DIR/dns/nsd.conf"
-	wait_listen nsd 127.77.0.53 53 udp 10
-	wait_listen nsd 127.77.0.53 53 tcp 10
+	wait_listen nsd ${SANDBOX_NET}.0.53 53 udp 10
+	wait_listen nsd ${SANDBOX_NET}.0.53 53 tcp 10
 }

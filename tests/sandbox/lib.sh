@@ -19,7 +19,17 @@ need() {
 	done
 }
 
-# render TEMPLATE OUT VAR... - copy TEMPLATE to OUT replacing @VAR@ with $VAR.
+# The sandbox's network: 127.N.0.0/16, 127.77 unless MXRAY_SANDBOX_NET says
+# otherwise, so several sandboxes (parallel tests, several developers) can
+# run on one machine. Templates are written for 127.77; render moves them.
+SANDBOX_NET=${MXRAY_SANDBOX_NET:-127.77}
+case "$SANDBOX_NET" in
+127.[1-9] | 127.[1-9][0-9] | 127.1[0-9][0-9] | 127.2[0-4][0-9] | 127.25[0-4]) ;;
+*) echo "sandbox: MXRAY_SANDBOX_NET=$SANDBOX_NET is not 127.N with N in 1..254" >&2; exit 2 ;;
+esac
+
+# render TEMPLATE OUT VAR... - copy TEMPLATE to OUT replacing @VAR@ with $VAR
+# and the default network 127.77. with $SANDBOX_NET.
 render() {
 	local tpl=$1 out=$2 v val esc
 	shift 2
@@ -29,6 +39,7 @@ render() {
 		esc=$(printf '%s' "$val" | sed -e 's/[\/&|]/\\&/g')
 		sed -i -e "s|@$v@|$esc|g" "$out.tmp"
 	done
+	sed -i -e "s/127\.77\./$SANDBOX_NET./g" "$out.tmp"
 	if grep -n '@[A-Z_][A-Z0-9_]*@' "$out.tmp" >&2; then
 		die "render $tpl: placeholders left unreplaced (lines above)"
 	fi

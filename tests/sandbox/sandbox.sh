@@ -7,7 +7,7 @@
 # start builds everything under DIR (certificates, signed zones, configs)
 # and starts NSD, Redis, one private Postfix, nginx and (unless --no-mxray)
 # mxray-milter, mxray-worker and mxray-reporter, all on loopback addresses
-# in 127.77.0.0/16 (see docs/architecture.md, "The sandbox"). Every process
+# in 127.77.0.0/16, or 127.N.0.0/16 with MXRAY_SANDBOX_NET=127.N (see docs/architecture.md, "The sandbox"). Every process
 # is recorded by PID in DIR/run/ and logs to DIR/logs/. It writes DIR/env
 # (shell variables for tests) and DIR/mxray.conf. MXRAY_REPORT_TTL in the
 # environment overrides the report ttl (default 72h); MXRAY_BIN_DIR names
@@ -25,10 +25,10 @@ set -eu
 . "$SANDBOX_LIB/services.sh"
 
 # Every listener of the sandbox: ADDR:PORT/PROTO.
-LISTENERS="127.77.0.53:53/udp 127.77.0.53:53/tcp 127.77.0.63:6379/tcp
- 127.77.0.25:25/tcp 127.77.0.25:587/tcp 127.77.1.1:25/tcp 127.77.1.2:25/tcp
- 127.77.1.3:25/tcp 127.77.1.4:25/tcp 127.77.0.80:443/tcp
- 127.77.0.88:8891/tcp 127.77.0.8:8080/tcp"
+LISTENERS="${SANDBOX_NET}.0.53:53/udp ${SANDBOX_NET}.0.53:53/tcp ${SANDBOX_NET}.0.63:6379/tcp
+ ${SANDBOX_NET}.0.25:25/tcp ${SANDBOX_NET}.0.25:587/tcp ${SANDBOX_NET}.1.1:25/tcp ${SANDBOX_NET}.1.2:25/tcp
+ ${SANDBOX_NET}.1.3:25/tcp ${SANDBOX_NET}.1.4:25/tcp ${SANDBOX_NET}.0.80:443/tcp
+ ${SANDBOX_NET}.0.88:8891/tcp ${SANDBOX_NET}.0.8:8080/tcp"
 # What start generates in DIR and a new start replaces.
 GENERATED="ca certs dkim dns postfix spool mail outbox nginx redis run env mxray.conf"
 
@@ -62,17 +62,18 @@ write_env() {
 	# env - the mxray sandbox in $SANDBOX_DIR (written by tests/sandbox/sandbox.sh)
 	SANDBOX_DIR='$SANDBOX_DIR'
 	SANDBOX_CONF='$SANDBOX_DIR/mxray.conf'
-	DNS_ADDR=127.77.0.53
-	REDIS_ADDR=127.77.0.63:6379
-	SMTP_IN=127.77.0.25:25
-	SUBMIT=127.77.0.25:587
-	HTTP_BASE=http://127.77.0.8:8080
+	SANDBOX_NET=${SANDBOX_NET}
+	DNS_ADDR=${SANDBOX_NET}.0.53
+	REDIS_ADDR=${SANDBOX_NET}.0.63:6379
+	SMTP_IN=${SANDBOX_NET}.0.25:25
+	SUBMIT=${SANDBOX_NET}.0.25:587
+	HTTP_BASE=http://${SANDBOX_NET}.0.8:8080
 	MAILBOX_SENDER='$SANDBOX_DIR/mail/sender.test'
 	DKIM_KEY='$SANDBOX_DIR/dkim/s1.key'
 	DKIM_SELECTOR=s1
 	SENDER_DOMAIN=sender.test
 	TEST_ADDRESS=test@mxray.test
-	CLIENT_ADDR=127.77.2.1
+	CLIENT_ADDR=${SANDBOX_NET}.2.1
 	CA_FILE='$SANDBOX_DIR/ca/ca.crt'
 	ROOT_HINTS='$SANDBOX_DIR/dns/root.hints'
 	TRUST_ANCHOR='$SANDBOX_DIR/dns/root.key'

@@ -44,15 +44,15 @@ else
 	echo "# unbound-host not installed: DNSSEC validation checks skipped"
 fi
 check "redis answers PING" bash -c "redis-cli -h ${REDIS_ADDR%:*} -p ${REDIS_ADDR#*:} ping | grep -q PONG"
-check "mx1: CA-verified certificate" bash -c "tls 127.77.1.1:25 | grep -q 'Verify return code: 0'"
-check "mx1: refuses TLS 1.1" bash -c "! tls 127.77.1.1:25 -tls1_1 -cipher 'ALL:@SECLEVEL=0' | grep -q 'Cipher is [A-Z]'"
-check "mx2: self-signed certificate" bash -c "tls 127.77.1.2:25 | grep -q 'Verify return code: 18'"
-check "nostarttls: no STARTTLS offered" bash -c "tls 127.77.1.3:25 | grep -q \"Didn't find STARTTLS\""
-check "legacy: accepts TLS 1.0" bash -c "tls 127.77.1.4:25 -tls1 -cipher 'ALL:@SECLEVEL=0' | grep -q 'Protocol *: TLSv1\$'"
-check "mta-sts policy over https" bash -c "curl -sf --cacert '$CA_FILE' --resolve mta-sts.sender.test:443:127.77.0.80 https://mta-sts.sender.test/.well-known/mta-sts.txt | grep -q '^mode: enforce'"
+check "mx1: CA-verified certificate" bash -c "tls ${SANDBOX_NET}.1.1:25 | grep -q 'Verify return code: 0'"
+check "mx1: refuses TLS 1.1" bash -c "! tls ${SANDBOX_NET}.1.1:25 -tls1_1 -cipher 'ALL:@SECLEVEL=0' | grep -q 'Cipher is [A-Z]'"
+check "mx2: self-signed certificate" bash -c "tls ${SANDBOX_NET}.1.2:25 | grep -q 'Verify return code: 18'"
+check "nostarttls: no STARTTLS offered" bash -c "tls ${SANDBOX_NET}.1.3:25 | grep -q \"Didn't find STARTTLS\""
+check "legacy: accepts TLS 1.0" bash -c "tls ${SANDBOX_NET}.1.4:25 -tls1 -cipher 'ALL:@SECLEVEL=0' | grep -q 'Protocol *: TLSv1\$'"
+check "mta-sts policy over https" bash -c "curl -sf --cacert '$CA_FILE' --resolve mta-sts.sender.test:443:${SANDBOX_NET}.0.80 https://mta-sts.sender.test/.well-known/mta-sts.txt | grep -q '^mode: enforce'"
 
 before=$(ls "$MAILBOX_SENDER/bob/new" 2>/dev/null | wc -l)
-swaks --server "$SUBMIT" --local-interface 127.77.0.8 --from noreply@mxray.test --to bob@sender.test >/dev/null 2>&1
+swaks --server "$SUBMIT" --local-interface ${SANDBOX_NET}.0.8 --from noreply@mxray.test --to bob@sender.test >/dev/null 2>&1
 for i in $(seq 1 50); do
 	[ "$(ls "$MAILBOX_SENDER/bob/new" 2>/dev/null | wc -l)" -gt "$before" ] && break
 	sleep 0.1

@@ -49,7 +49,8 @@ case "$from" in
 esac
 
 touch "$dir/outbox/last-sent"	# wait-reply.sh: replies newer than this
-if ! swaks --server 127.77.0.25:25 --local-interface 127.77.2.1 --tls \
+. "$dir/env"
+if ! swaks --server "$SMTP_IN" --local-interface "$CLIENT_ADDR" --tls \
 	--ehlo client.sender.test --from "$from" --to test@mxray.test \
 	--data "$msg" --timeout 30 >>"$log" 2>&1; then
 	echo "send-test-mail: the sandbox did not accept the message (transcript: $log)" >&2

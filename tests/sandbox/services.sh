@@ -7,10 +7,10 @@ MXRAY_DAEMONS="mxray-milter mxray-worker mxray-reporter"
 # redis_start - Redis on 127.77.0.63:6379, no persistence, files in DIR/redis.
 redis_start() {
 	mkdir -p "$SANDBOX_DIR/redis"
-	spawn redis redis-server --bind 127.77.0.63 --port 6379 --protected-mode no \
+	spawn redis redis-server --bind ${SANDBOX_NET}.0.63 --port 6379 --protected-mode no \
 		--save "" --appendonly no --daemonize no --dir "$SANDBOX_DIR/redis" \
 		--logfile "$SANDBOX_DIR/logs/redis.log"
-	wait_listen redis 127.77.0.63 6379 tcp 10
+	wait_listen redis ${SANDBOX_NET}.0.63 6379 tcp 10
 }
 
 # nginx_make - nginx's configuration and the MTA-STS policy of sender.test.
@@ -30,7 +30,7 @@ nginx_make() {
 # nginx_start - nginx in the foreground (daemon off in its config).
 nginx_start() {
 	spawn nginx nginx -c "$SANDBOX_DIR/nginx/nginx.conf" -e "$SANDBOX_DIR/logs/nginx-error.log"
-	wait_listen nginx 127.77.0.80 443 tcp 10
+	wait_listen nginx ${SANDBOX_NET}.0.80 443 tcp 10
 }
 
 # mxray_conf - DIR/mxray.conf; MXRAY_REPORT_TTL overrides the report ttl.
@@ -58,8 +58,8 @@ mxray_start() {
 	for d in $MXRAY_DAEMONS; do
 		(cd "$root" && spawn "$d" "$bin/$d" -c "$SANDBOX_DIR/mxray.conf")
 	done
-	wait_listen mxray-milter 127.77.0.88 8891 tcp 15
-	wait_listen mxray-reporter 127.77.0.8 8080 tcp 15
+	wait_listen mxray-milter ${SANDBOX_NET}.0.88 8891 tcp 15
+	wait_listen mxray-reporter ${SANDBOX_NET}.0.8 8080 tcp 15
 	# the worker listens nowhere: it must at least still be running
 	sleep 0.3
 	pid_alive "$(pid_of mxray-worker)" || {
