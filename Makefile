@@ -21,7 +21,10 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 # Sanitized builds keep their objects apart so the two never mix.
+# B (objects, tests) and BIN (the programs) may be set on the command line
+# so that parallel builds in one tree never share files.
 B = build$(if $(filter 1,$(SANITIZE)),-san)
+BIN = .
 LIBS = base mail probe analysis report
 # What each library and program links, upper layers first.
 LINK_base     = base
@@ -40,7 +43,7 @@ DIR_mxray-worker   = worker
 DIR_mxray-reporter = reporter
 DIR_mxray          = cli
 
-all: $(PROGRAMS)
+all: $(addprefix $(BIN)/,$(PROGRAMS))
 
 objs = $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c))
 archives = $(foreach l,$(LINK_$(1)),$(B)/lib$(l).a)
@@ -53,8 +56,10 @@ endef
 $(foreach l,$(LIBS),$(eval $(call lib_rule,$(l))))
 
 define prog_rule
-$(1): $(call objs,$(DIR_$(1))) $(call archives,$(DIR_$(1)))
+$(BIN)/$(1): $(call objs,$(DIR_$(1))) $(call archives,$(DIR_$(1)))
+	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $(call objs,$(DIR_$(1))) $(call archives,$(DIR_$(1))) $$(LDLIBS)
+$(if $(filter .,$(BIN)),,$(1): $(BIN)/$(1))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call prog_rule,$(p))))
 
@@ -93,8 +98,8 @@ UNITS = conf/mxray-milter.service conf/mxray-worker.service conf/mxray-reporter.
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin
-	install -m 755 mxray $(DESTDIR)$(PREFIX)/bin/
-	install -m 755 mxray-milter mxray-worker mxray-reporter $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(BIN)/mxray $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(addprefix $(BIN)/,mxray-milter mxray-worker mxray-reporter) $(DESTDIR)$(PREFIX)/sbin/
 	install -d $(DESTDIR)$(SYSCONFDIR)/mxray
 	[ -e $(DESTDIR)$(SYSCONFDIR)/mxray/mxray.conf ] || \
 		install -m 644 conf/mxray.conf $(DESTDIR)$(SYSCONFDIR)/mxray/mxray.conf
@@ -124,7 +129,7 @@ demo: deps all
 
 check: deps all unit
 	@rm -f $(B)/.check-status
-	TEST_BUILD_DIR=$(B) ./tests/run.sh; rc=$$?; echo $$rc > $(B)/.check-status; exit $$rc
+	TEST_BUILD_DIR=$(B) MXRAY_BIN_DIR=$(abspath $(BIN)) ./tests/run.sh; rc=$$?; echo $$rc > $(B)/.check-status; exit $$rc
 
 clean:
 	rm -rf build build-san $(PROGRAMS)

@@ -34,7 +34,7 @@ CONF
 redis-server --port 0 --unixsocket "$dir/redis.sock" --save "" --appendonly no \
 	--dir "$dir" >"$dir/redis.log" 2>&1 &
 redis_pid=$!
-./mxray-milter -c "$dir/mxray.conf" -v >"$dir/milter.log" 2>&1 &
+"${MXRAY_BIN_DIR:-.}"/mxray-milter -c "$dir/mxray.conf" -v >"$dir/milter.log" 2>&1 &
 milter_pid=$!
 for _ in $(seq 50); do
 	[ -S "$dir/redis.sock" ] && [ -S "$dir/milter.sock" ] && break

@@ -6,6 +6,9 @@
 
 E2E_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 E2E_FAILED=0
+# Where the programs are: the repository root, or MXRAY_BIN_DIR (make BIN=...).
+E2E_BIN=${MXRAY_BIN_DIR:-$E2E_ROOT}
+export MXRAY_BIN_DIR=$E2E_BIN
 
 # ok NAME / not_ok NAME WHY...
 ok() { echo "ok - $1"; }
