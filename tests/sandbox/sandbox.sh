@@ -83,6 +83,11 @@ write_env() {
 # sandbox_stop - stop everything recorded in DIR/run, newest first.
 sandbox_stop() {
 	[ -d "$SANDBOX_DIR/run" ] || return 0
+	# Anything else a test recorded in run/ (extra workers, hostile servers).
+	local p
+	for p in "$SANDBOX_DIR"/run/extra-*.pid; do
+		[ -f "$p" ] && stop_pid "$(basename "$p" .pid)"
+	done
 	mxray_stop
 	stop_pid nginx
 	postfix_stop
