@@ -57,10 +57,13 @@ static const config_key_t config_keys[] = {
 	K("probe", "job_deadline", CK_DURATION, job_deadline_ms, "180s"),
 	K("milter", "socket", CK_STRING, milter_socket, "inet:8891@127.0.0.1"),
 	K("milter", "test_addresses", CK_ADDRESSES, test_addresses, ""),
+	K("milter", "user", CK_STRING, milter_user, ""),
 	K("worker", "consumer", CK_STRING, consumer_name, ""),
+	K("worker", "user", CK_STRING, worker_user, ""),
 	K("report", "base_url", CK_STRING, base_url, "http://localhost:8080"),
 	K("report", "ttl", CK_DURATION, report_ttl_ms, "72h"),
 	K("http", "listen", CK_STRING, http_listen, "127.0.0.1:8080"),
+	K("http", "user", CK_STRING, reporter_user, ""),
 	K("mail", "from", CK_STRING, mail_from, "mxray <mxray@localhost>"),
 	K("mail", "submit", CK_STRING, mail_submit, "sendmail:/usr/sbin/sendmail"),
 };

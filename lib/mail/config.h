@@ -47,9 +47,11 @@ typedef struct mxray_config {
 	/* [milter] */
 	char *milter_socket;		/* libmilter form: inet:PORT@HOST, unix:PATH */
 	char **test_addresses;		/* NULL-terminated; "user@dom" or "@dom" */
+	char *milter_user;		/* drop root to this user ("": stay) */
 
 	/* [worker] */
 	char *consumer_name;		/* default host-pid */
+	char *worker_user;
 
 	/* [report] */
 	char *base_url;			/* no trailing slash */
@@ -57,6 +59,7 @@ typedef struct mxray_config {
 
 	/* [http] */
 	char *http_listen;		/* host:port */
+	char *reporter_user;		/* [http] user: the reporter's */
 
 	/* [mail] */
 	char *mail_from;		/* From: of replies, "Name <addr>" or addr */
