@@ -45,6 +45,7 @@
 #include "base/netaddr.h"
 #include "base/strbuf.h"
 #include "base/text.h"
+#include "mail/daemon.h"
 #include "mail/config.h"
 #include "mail/resolver.h"
 #include "mail/store.h"
@@ -407,6 +408,7 @@ int main(int argc, char **argv)
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		log_fatal("cannot listen on %s (in use? permissions?)", milter_cfg.milter_socket);
 	log_info("listening on %s", milter_cfg.milter_socket);
+	daemon_drop_privileges(milter_cfg.milter_user, "[milter] user");
 	int rc = smfi_main();
 	log_info("stopping (libmilter returned %d)", rc);
 

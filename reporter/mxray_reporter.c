@@ -49,6 +49,7 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "base/token.h"
+#include "mail/daemon.h"
 #include "mail/config.h"
 #include "mail/record.h"
 #include "mail/store.h"
@@ -223,6 +224,7 @@ int main(int argc, char **argv)
 	site_t *site = site_start(&cfg, err, sizeof(err));
 	if (site == NULL)
 		log_fatal("%s", err);
+	daemon_drop_privileges(cfg.reporter_user, "[http] user");
 	log_info("started: http %s, consumer %s, redis %s, submit %s", cfg.http_listen,
 		 cfg.consumer_name, cfg.redis_address, cfg.mail_submit);
 

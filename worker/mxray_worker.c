@@ -34,6 +34,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/token.h"
+#include "mail/daemon.h"
 #include "mail/config.h"
 #include "mail/record.h"
 #include "mail/resolver.h"
@@ -185,6 +186,7 @@ int main(int argc, char **argv)
 	if (config_load(path, &cfg, err, sizeof(err)) != 0)
 		log_fatal("config: %s", err);
 	log_init("mxray-worker", cfg.log_dest, verbose);
+	daemon_drop_privileges(cfg.worker_user, "[worker] user");
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));

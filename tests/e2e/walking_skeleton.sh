@@ -13,6 +13,12 @@ sandbox_up
 work=$SANDBOX/e2e
 mkdir -p "$work"
 
+# The daemons started as root and gave it up for [*] user = nobody.
+for d in milter worker reporter; do
+	u=$(ps -o user= -p "$(cat "$SANDBOX/run/mxray-$d.pid")" 2>/dev/null | tr -d ' ')
+	[ "$u" = nobody ] && ok "mxray_${d}_runs_unprivileged" || not_ok "mxray_${d}_runs_unprivileged" "runs as '$u'"
+done
+
 msgid=$(tests/sandbox/send-test-mail.sh "$SANDBOX" 2>"$work/send.err")
 if [ -z "$msgid" ]; then
 	not_ok test_mail_accepted "$(tail -n 5 "$work/send.err")"
