@@ -33,7 +33,7 @@ LINK_probe    = probe mail base
 LINK_analysis = analysis mail base
 LINK_report   = report mail base
 LINK_milter   = analysis mail base
-LINK_worker   = probe mail base
+LINK_worker   = report probe mail base
 LINK_reporter = report mail base
 LINK_cli      = report probe analysis mail base
 
@@ -83,6 +83,10 @@ unit: $(UNIT_BINS)
 
 deps:
 	./scripts/deps.sh
+
+# Documents generated from the code (tests/e2e/docs_current.sh keeps them so).
+docs: $(BIN)/mxray
+	$(BIN)/mxray findings > docs/findings.md
 
 # Installation in FHS places; DESTDIR for staging. The config file is
 # installed only when none is there, so an admin's settings survive.
@@ -134,5 +138,5 @@ check: deps all unit
 clean:
 	rm -rf build build-san $(PROGRAMS)
 
-.PHONY: all unit deps demo check clean install uninstall
+.PHONY: all unit deps demo check clean install uninstall docs
 .SECONDARY:

@@ -22,6 +22,7 @@
 #include "mail/resolver.h"
 #include "probe/mx.h"
 #include "probe/probe.h"
+#include "report/assess.h"
 #include "report/render.h"
 
 static void check_usage(FILE *out)
@@ -56,6 +57,7 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	json_object_set_new(rep, "duration_ms", json_integer(clock_ms() - t0));
 	json_object_set(rep, "dns", json_object_get(probe, "dns"));
 	json_object_set(rep, "mx", json_object_get(probe, "mx"));
+	report_assess(rep);
 	json_decref(probe);
 	return rep;
 }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "findings.h"
 #include "status.h"
 
 typedef struct cli_command {
@@ -31,6 +32,7 @@ static const cli_command_t cli_commands[] = {
 	{ "check", cli_check, "check [-c FILE] [--format text|json|html] DOMAIN" },
 	/* issue 3: { "analyze", cli_analyze, "analyze [-c FILE] [--format ...] FILE|-" }, */
 	{ "status", cli_status, "status [-c FILE]" },
+	{ "findings", cli_findings, "findings" },
 };
 
 #define NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))

@@ -34,6 +34,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/token.h"
+#include "report/assess.h"
 #include "mail/daemon.h"
 #include "mail/config.h"
 #include "mail/record.h"
@@ -103,6 +104,7 @@ static json_t *build_report(const mxray_config_t *cfg, resolver_t *r, const json
 	json_object_set(rep, "dns", json_object_get(probe, "dns"));
 	json_object_set(rep, "mx", json_object_get(probe, "mx"));
 	json_decref(probe);
+	report_assess(rep);
 	return rep;
 }
 

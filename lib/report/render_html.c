@@ -17,6 +17,7 @@
 #include "base/token.h"
 #include "mail/record.h"
 #include "report/render.h"
+#include "report/render_findings.h"
 #include "report/report_json.h"
 
 static const char page_style[] =
@@ -406,8 +407,8 @@ int report_render_html(const json_t *report, strbuf_t *out)
 		    "<meta name=\"referrer\" content=\"no-referrer\">\n"
 		    "<meta name=\"robots\" content=\"noindex, nofollow\">\n<title>mxray report for ");
 	h(out, domain);
-	strbuf_printf(out, "</title>\n<style>%s</style>\n</head><body>\n<header>"
-		      "<h1>mxray report for ", page_style);
+	strbuf_printf(out, "</title>\n<style>%s%s</style>\n</head><body>\n<header>"
+		      "<h1>mxray report for ", page_style, findings_style);
 	h(out, domain);
 	strbuf_puts(out, "</h1>\n<p>Tested ");
 	h(out, rjson_str(report, "created"));
@@ -417,8 +418,10 @@ int report_render_html(const json_t *report, strbuf_t *out)
 		strbuf_puts(out, " and is deleted then");
 	}
 	strbuf_puts(out, ".</p></header>\n<main>\n");
+	html_grade_summary(report, out);
 	html_sending(rjson_obj(report, "message"), out);
 	html_receiving(report, out);
+	html_findings(report, out);
 	strbuf_puts(out, "</main>\n<footer>");
 	if (token && token_valid(token)) {
 		strbuf_puts(out, "<a href=\"");

@@ -14,6 +14,7 @@
 
 #include "mail/record.h"
 #include "report/render.h"
+#include "report/render_findings.h"
 #include "report/report_json.h"
 
 #define TEXT_VALUE_MAX 400
@@ -193,6 +194,7 @@ int report_render_text(const json_t *report, strbuf_t *out)
 		put(out, expires);
 	}
 	strbuf_puts(out, "\n");
+	text_grade_summary(report, out);
 	text_sending(rjson_obj(report, "message"), out);
 	text_receiving(report, out);
 	return 0;

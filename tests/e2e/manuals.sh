@@ -8,7 +8,7 @@ cd "$E2E_ROOT" || exit 1
 
 # options_of USAGE_TEXT: the option and command words of "usage:" lines.
 options_of() {
-	grep -E '^ *(usage:|mxray )' | tr ' []|' '\n\n\n\n' | grep -E '^(-[a-z]|--[a-z-]+|check|status|analyze)$' | sort -u
+	grep -E '^ *(usage:|mxray )' | tr ' []|' '\n\n\n\n' | grep -E '^(-[a-z]|--[a-z-]+|check|status|analyze|findings)$' | sort -u
 }
 
 for prog in mxray-milter:man/mxray-milter.8 mxray-worker:man/mxray-worker.8 \
@@ -16,7 +16,7 @@ for prog in mxray-milter:man/mxray-milter.8 mxray-worker:man/mxray-worker.8 \
 	bin=${prog%%:*}
 	page=${prog#*:}
 	help=$("$E2E_BIN/$bin" --help 2>&1)
-	for cmd in check status analyze; do
+	for cmd in check status analyze findings; do
 		[ "$bin" = mxray ] && echo "$help" | grep -q "mxray $cmd" &&
 			help="$help
 $("$E2E_BIN/mxray" "$cmd" --help 2>&1)"

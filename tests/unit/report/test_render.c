@@ -23,7 +23,8 @@ static int tag_allowed(const char *p, size_t *namelen)
 	static const char *tags[] = {
 		"!DOCTYPE", "html", "head", "meta", "title", "style", "body", "header", "h1",
 		"h2", "h3", "h4", "p", "main", "section", "table", "tr", "th", "td", "code",
-		"span", "br", "details", "summary", "ul", "ol", "li", "pre", "footer", "a", NULL,
+		"span", "br", "details", "summary", "ul", "ol", "li", "pre", "footer", "a", "div",
+		"b", NULL,
 	};
 	size_t n = 0;
 	if (p[0] == '/')
@@ -168,6 +169,38 @@ TEST(html_has_the_facts_of_the_sample)
 	strbuf_free(&out);
 }
 
+TEST(page_leads_with_grade_and_fixes_explained_by_the_catalogue)
+{
+	json_t *rep = fixture_report();
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_html(rep, &out), 0);
+	const char *h = out.data ? out.data : "";
+	const char *badge = strstr(h, "<div class=\"badge g-A\" title=\"overall grade\">A</div>");
+	const char *fixes = strstr(h, "<h2>Fix these first</h2>");
+	const char *sending = strstr(h, "How your server sent to us");
+	CHECK(badge != NULL);
+	CHECK(fixes != NULL);
+	/* The grade and the fixes come before the facts. */
+	CHECK(badge && fixes && sending && badge < fixes && fixes < sending);
+	/* Title and fix text are the catalogue's, not the stored report's. */
+	CHECK(strstr(h, "<b>Certificate not trusted</b>") != NULL);
+	CHECK(strstr(h, "Use a certificate from a public CA (e.g. Let&#39;s Encrypt)") != NULL);
+	/* Every finding is listed with why it matters and its standard. */
+	CHECK(strstr(h, "<h2>Every finding</h2>") != NULL);
+	CHECK(strstr(h, "<th>Standard</th><td>RFC 7672 section 1.3; RFC 8461 section 4.2</td>") != NULL);
+	CHECK(strstr(h, "<th>Evidence</th><td>self-signed certificate</td>") != NULL);
+	CHECK(strstr(h, "STARTTLS offered") != NULL);
+	json_decref(rep);
+	strbuf_free(&out);
+
+	rep = fixture_report();
+	CHECK_INT(report_render_text(rep, &out), 0);
+	CHECK(out.data && strstr(out.data, "Grade:         A  (sending A, receiving A, policy A)") != NULL);
+	CHECK(out.data && strstr(out.data, "Fix these first:\n  1. [notice] Certificate not trusted") != NULL);
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
 TEST(html_renders_hostile_strings_inert)
 {
 	static const char *payloads[] = { XSS_SCRIPT, XSS_IMG, XSS_AMP, XSS_QUOTE };
@@ -269,6 +302,7 @@ int main(void)
 	RUN(text_of_a_plaintext_mail_and_a_domain_check);
 	RUN(text_drops_control_characters);
 	RUN(html_has_the_facts_of_the_sample);
+	RUN(page_leads_with_grade_and_fixes_explained_by_the_catalogue);
 	RUN(html_renders_hostile_strings_inert);
 	RUN(html_escapes_the_domain_in_the_title);
 	RUN(odd_fields_never_crash_and_show_as_absent);

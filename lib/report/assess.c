@@ -1,0 +1,182 @@
+/*
+ * assess.c - the findings a report's facts imply (see assess.h).
+ *
+ * Reads only the documented fields of docs/report-format.md and treats
+ * missing or wrongly typed ones as unknown: no finding is drawn from a
+ * fact that is not there.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mail/finding.h"
+#include "report/assess.h"
+#include "report/grade.h"
+
+static const char *str(const json_t *obj, const char *key)
+{
+	return json_string_value(json_object_get(obj, key));
+}
+
+static int is(const char *a, const char *b)
+{
+	return a != NULL && strcmp(a, b) == 0;
+}
+
+static void assess_message(json_t *msg)
+{
+	json_t *tls = json_object_get(msg, "tls");
+	const char *ver = str(tls, "version");
+	if (json_is_null(tls))
+		finding_add(msg, "message.tls.plaintext", NULL, NULL);
+	else if (is(ver, "TLSv1") || is(ver, "TLSv1.0") || is(ver, "TLSv1.1"))
+		finding_add(msg, "message.tls.obsolete", NULL, "%s", ver);
+	else if (ver)
+		finding_add(msg, "message.tls.used", NULL, "%s, %s", ver, str(tls, "cipher") ?: "?");
+
+	json_t *spf = json_object_get(msg, "spf");
+	const char *r = str(spf, "result");
+	const char *dom = str(spf, "domain");
+	if (is(r, "pass"))
+		finding_add(spf, "spf.pass", dom, NULL);
+	else if (is(r, "fail"))
+		finding_add(spf, "spf.fail", dom, "%s", str(spf, "explanation") ?: "");
+	else if (is(r, "softfail"))
+		finding_add(spf, "spf.softfail", dom, NULL);
+	else if (is(r, "neutral") || is(r, "none"))
+		finding_add(spf, "spf.neutral_or_none", dom, "result %s", r);
+	else if (is(r, "temperror") || is(r, "permerror"))
+		finding_add(spf, "spf.error", dom, "result %s: %s", r, str(spf, "explanation") ?: "");
+
+	json_t *sigs = json_object_get(msg, "dkim");
+	if (json_is_array(sigs) && json_array_size(sigs) == 0) {
+		finding_add(msg, "dkim.none", NULL, NULL);
+		return;
+	}
+	size_t i;
+	json_t *sig;
+	json_array_foreach(sigs, i, sig) {
+		char subject[300];
+		snprintf(subject, sizeof(subject), "d=%.253s s=%.40s", str(sig, "domain") ?: "?",
+			 str(sig, "selector") ?: "?");
+		const char *res = str(sig, "result");
+		if (is(res, "pass"))
+			finding_add(sig, "dkim.pass", subject, NULL);
+		else if (is(res, "fail"))
+			finding_add(sig, "dkim.fail", subject, "%s", str(sig, "reason") ?: "");
+		else if (res)
+			finding_add(sig, "dkim.error", subject, "%s: %s", res, str(sig, "reason") ?: "");
+	}
+}
+
+static void assess_dns(json_t *dns)
+{
+	json_t *mx = json_object_get(dns, "mx");
+	if (!json_is_object(mx))
+		return;
+	if (json_is_true(json_object_get(mx, "null_mx")))
+		finding_add(mx, "dns.mx.null", NULL, NULL);
+	else if (json_is_true(json_object_get(mx, "implicit")))
+		finding_add(mx, "dns.mx.implicit", NULL, NULL);
+	const char *sec = str(mx, "dnssec");
+	if (is(sec, "secure"))
+		finding_add(mx, "dns.mx.dnssec_secure", NULL, NULL);
+	else if (is(sec, "bogus"))
+		finding_add(mx, "dns.mx.dnssec_bogus", NULL, "%s", str(mx, "why_bogus") ?: "");
+	else if (is(sec, "insecure") && is(str(mx, "outcome"), "ok"))
+		finding_add(mx, "dns.mx.dnssec_insecure", NULL, NULL);
+}
+
+/* has_keyword - 1 if an EHLO keyword list has word (case-insensitive prefix). */
+static int has_keyword(const json_t *list, const char *word)
+{
+	size_t i, n = strlen(word);
+	json_t *k;
+	json_array_foreach(list, i, k) {
+		const char *s = json_string_value(k);
+		if (s && strncasecmp(s, word, n) == 0 && (s[n] == '\0' || s[n] == ' ' || s[n] == '='))
+			return 1;
+	}
+	return 0;
+}
+
+static void assess_certificate(json_t *tls, const char *subject)
+{
+	const char *err = str(tls, "verify_error");
+	int verified = json_is_true(json_object_get(tls, "verified"));
+	int name_ok = json_is_true(json_object_get(tls, "name_match"));
+	if (err && strstr(err, "expired"))
+		finding_add(tls, "cert.expired", subject, "%s", err);
+	else if (!verified && json_is_boolean(json_object_get(tls, "verified")))
+		finding_add(tls, "cert.untrusted", subject, "%s", err ?: "not verified");
+	if (json_is_false(json_object_get(tls, "name_match")))
+		finding_add(tls, "cert.name_mismatch", subject, NULL);
+	if (verified && name_ok)
+		finding_add(tls, "cert.trusted", subject, NULL);
+	json_t *leaf = json_array_get(json_object_get(tls, "chain"), 0);
+	json_t *days = json_object_get(leaf, "days_left");
+	if (json_is_integer(days) && json_integer_value(days) >= 0 && json_integer_value(days) < 14)
+		finding_add(tls, "cert.expiring_soon", subject, "%lld days left",
+			    (long long)json_integer_value(days));
+}
+
+/* assess_address - one tested MX address; returns 1 if it was tested. */
+static int assess_address(json_t *addr, const char *host)
+{
+	if (!is(str(addr, "state"), "tested"))
+		return 0;
+	char subject[320];
+	snprintf(subject, sizeof(subject), "%.253s %.46s", host ? host : "?", str(addr, "ip") ?: "?");
+	const char *st = str(addr, "starttls");
+	if (has_keyword(json_object_get(addr, "ehlo"), "AUTH"))
+		finding_add(addr, "smtp.auth.before_tls", subject, NULL);
+	if (is(st, "not_offered")) {
+		finding_add(addr, "smtp.starttls.missing", subject, NULL);
+	} else if (is(st, "ok")) {
+		finding_add(addr, "smtp.starttls.offered", subject, NULL);
+		json_t *tls = json_object_get(addr, "tls");
+		const char *ver = str(tls, "version");
+		if (is(ver, "TLSv1.3"))
+			finding_add(tls, "tls.version.tls13", subject, NULL);
+		else if (is(ver, "TLSv1.2"))
+			finding_add(tls, "tls.version.tls12", subject, NULL);
+		else if (ver)
+			finding_add(tls, "tls.version.obsolete", subject, "%s", ver);
+		if (json_is_object(tls))
+			assess_certificate(tls, subject);
+	} else if (st) {
+		finding_add(addr, "smtp.starttls.failed", subject, "%s", str(addr, "reason") ?: st);
+	}
+	return 1;
+}
+
+void report_assess(json_t *report)
+{
+	if (!json_is_object(report) || json_object_get(report, "grade"))
+		return;
+	json_t *msg = json_object_get(report, "message");
+	if (json_is_object(msg))
+		assess_message(msg);
+	json_t *dns = json_object_get(report, "dns");
+	if (json_is_object(dns))
+		assess_dns(dns);
+
+	size_t i, k, addresses = 0, tested = 0;
+	json_t *mx, *addr;
+	json_array_foreach(json_object_get(report, "mx"), i, mx) {
+		json_array_foreach(json_object_get(mx, "addresses"), k, addr) {
+			addresses++;
+			tested += (size_t)assess_address(addr, str(mx, "host"));
+		}
+	}
+	/* Nothing answered although there was something to try: unreachable,
+	 * unless every address was left untested on purpose (refused network,
+	 * 421, deadline): that is "not tested", never a failure. */
+	int failed = 0;
+	json_array_foreach(json_object_get(report, "mx"), i, mx)
+		json_array_foreach(json_object_get(mx, "addresses"), k, addr)
+			failed |= is(str(addr, "state"), "failed");
+	if (addresses > 0 && tested == 0 && failed && json_is_object(dns))
+		finding_add(json_object_get(dns, "mx"), "dns.mx.unreachable", NULL,
+			    "%zu address(es), none reachable", addresses);
+	json_object_set_new(report, "grade", report_grade(report));
+}
