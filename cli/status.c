@@ -74,6 +74,8 @@ int cli_status(int argc, char **argv)
 		printf("redis    %s (prefix %s)\n", cfg.redis_address, cfg.key_prefix);
 		status_print("jobs", &jobs);
 		status_print("reports", &reports);
+		printf("dead     entries %lld%s\n", jobs.dead,
+		       jobs.dead ? "  (inspect with: redis-cli XRANGE <prefix>dead - +)" : "");
 	}
 	store_free(s);
 	config_free(&cfg);

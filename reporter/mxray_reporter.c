@@ -22,9 +22,12 @@
  *	  entry unacknowledged for a later retry instead of dropping it.
  *	- The cost is at-least-once delivery: if we die, or Redis fails,
  *	  between a successful submission and the acknowledgement, a
- *	  redelivered entry is mailed again; store_mark_replied then returns 0
- *	  and the duplicate is logged. Checking the mark before submitting
- *	  (needs a read-only store call) narrows that window.
+ *	  redelivered entry would be mailed again. The mark is checked before
+ *	  submitting, so only a death between submitting and marking can
+ *	  still send one duplicate (it is logged as a warning).
+ *	- An entry left unacknowledged (failed submissions, a dead reporter)
+ *	  is taken over after [redis] reclaim_idle and retried; after
+ *	  [redis] max_deliveries it moves to the dead-letter stream.
  *	Nothing is ever sent to the null sender, to a domain-only check, or to
  *	an address that is not a plain local@domain.
  *
@@ -34,9 +37,7 @@
  *	backoff, the program never exits because of it.
  *
  * BUGS
- *	Entries left pending after failed submissions are not re-read yet
- *	(store_read reads only new entries; reclaiming needs XAUTOCLAIM in
- *	store.h). No rate limits per recipient yet; no /metrics yet.
+ *	No rate limits per recipient yet; no /metrics yet.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -144,6 +145,15 @@ static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
 		json_decref(rep);
 		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
 	}
+	int replied = store_replied_exists(s, token);
+	if (replied != 0) {
+		json_decref(rep);
+		if (replied < 0)
+			return -1;
+		log_info("token %s: already answered; entry delivered again, not mailed twice",
+			 token);
+		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+	}
 	const char *rcpt = reply_recipient(rep);
 	if (rcpt == NULL) {
 		log_info("token %s: no reply: null sender, domain check or no plain address",
@@ -243,9 +253,19 @@ int main(int argc, char **argv)
 			}
 		}
 		store_entry_t e;
-		int rc = store_read(s, STORE_STREAM_REPORTS, cfg.consumer_name, REPORTER_BLOCK_MS,
-				    &e);
-		if (rc == 1) {
+		/* Replies a dead reporter, or failed submissions, left behind. */
+		int rc = store_claim_stale(s, STORE_STREAM_REPORTS, cfg.consumer_name,
+					   cfg.reclaim_idle_ms, &e);
+		if (rc == 0)
+			rc = store_read(s, STORE_STREAM_REPORTS, cfg.consumer_name,
+					REPORTER_BLOCK_MS, &e);
+		if (rc == 1 && e.deliveries > cfg.max_deliveries) {
+			log_error("reports entry %s: token %s failed %lld times, moved to the "
+				  "dead letters", e.id, e.token ? e.token : "?", e.deliveries - 1);
+			rc = store_dead_letter(s, STORE_STREAM_REPORTS, &e, "too many deliveries") == 0
+				     ? 1 : -1;
+			store_entry_clear(&e);
+		} else if (rc == 1) {
 			rc = handle(&cfg, s, &e) < 0 ? -1 : 1;
 			store_entry_clear(&e);
 		}

@@ -138,6 +138,10 @@ static int handle(const mxray_config_t *cfg, resolver_t *r, store_t *s, store_en
 		log_error("job %s: cannot make a token (CSPRNG failed)", e->id);
 		return 1;
 	}
+	/* A job delivered again (its worker died after storing) keeps its
+	 * first token: one report, one reply. */
+	if (store_job_token(s, e->id, token, sizeof(token), cfg->report_ttl_ms) != 0)
+		return -1;
 	long long t0 = clock_ms();
 	json_t *rep = build_report(cfg, r, e->job, token, why, sizeof(why));
 	const char *domain = json_string_value(json_object_get(e->job, "domain"));
@@ -223,9 +227,25 @@ int main(int argc, char **argv)
 		}
 		store_entry_t e;
 		memset(&e, 0, sizeof(e));
-		int rc = store_read(s, STORE_STREAM_JOBS, cfg.consumer_name, WORKER_BLOCK_MS, &e);
+		/* Jobs a dead worker left behind first, then new ones. */
+		int rc = store_claim_stale(s, STORE_STREAM_JOBS, cfg.consumer_name,
+					   cfg.reclaim_idle_ms, &e);
+		if (rc > 0)
+			log_info("job %s: taken over after %lld ms idle (delivery %lld)", e.id,
+				 cfg.reclaim_idle_ms, e.deliveries);
+		if (rc == 0)
+			rc = store_read(s, STORE_STREAM_JOBS, cfg.consumer_name, WORKER_BLOCK_MS, &e);
 		if (rc == 0)
 			continue;
+		if (rc > 0 && e.deliveries > cfg.max_deliveries) {
+			log_error("job %s: failed %lld times, moved to the dead letters", e.id,
+				  e.deliveries - 1);
+			rc = store_dead_letter(s, STORE_STREAM_JOBS, &e, "too many deliveries");
+			store_entry_clear(&e);
+			if (rc == 0)
+				continue;
+			rc = -1;
+		}
 		if (rc > 0) {
 			rc = handle(&cfg, r, s, &e);
 			store_entry_clear(&e);

@@ -42,6 +42,8 @@ static const config_key_t config_keys[] = {
 	K("log", "destination", CK_LOGDEST, log_dest, "syslog"),
 	K("redis", "address", CK_STRING, redis_address, "127.0.0.1:6379"),
 	K("redis", "key_prefix", CK_STRING, key_prefix, "mxray:"),
+	K("redis", "reclaim_idle", CK_DURATION, reclaim_idle_ms, "10m"),
+	K("redis", "max_deliveries", CK_COUNT, max_deliveries, "5"),
 	K("dns", "resolver", CK_STRING, dns_resolver, "recursive"),
 	K("dns", "root_hints", CK_STRING, dns_root_hints, "/usr/share/dns/root.hints"),
 	K("dns", "trust_anchor", CK_STRING, dns_trust_anchor, "/usr/share/dns/root.key"),
@@ -220,6 +222,15 @@ static int config_finish(mxray_config_t *cfg, char *err, size_t errlen)
 	    strncmp(cfg->dns_resolver, "forward:", 8) != 0) {
 		snprintf(err, errlen, "%s: [dns] resolver: \"%s\" is neither recursive nor "
 			 "forward:IP[@PORT]", cfg->path ? cfg->path : "config", cfg->dns_resolver);
+		return -1;
+	}
+	/* A live worker holds a job up to job_deadline; reclaiming sooner would
+	 * run one test twice. */
+	if (cfg->reclaim_idle_ms <= cfg->job_deadline_ms + 10000) {
+		snprintf(err, errlen, "%s: [redis] reclaim_idle (%lld s) must exceed [probe] "
+			 "job_deadline (%lld s) by at least 10 s, or live jobs get taken over",
+			 cfg->path ? cfg->path : "config", cfg->reclaim_idle_ms / 1000,
+			 cfg->job_deadline_ms / 1000);
 		return -1;
 	}
 	if (strncmp(cfg->mail_submit, "smtp://", 7) != 0 &&

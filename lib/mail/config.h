@@ -25,6 +25,8 @@ typedef struct mxray_config {
 	/* [redis] */
 	char *redis_address;		/* host:port, [v6]:port or /unix/path */
 	char *key_prefix;		/* "mxray:" */
+	long long reclaim_idle_ms;	/* take over entries pending this long */
+	int max_deliveries;		/* then move them to the dead letters */
 
 	/* [dns] */
 	char *dns_resolver;		/* "recursive" or "forward:IP[@PORT]" */

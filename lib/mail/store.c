@@ -249,6 +249,7 @@ int store_read(store_t *s, store_stream_t stream, const char *consumer, long lon
 	    r->element[0]->element[1]->elements < 1)
 		return store_failed(s, r, "XREADGROUP");
 	entry_fill(stream, r->element[0]->element[1]->element[0], out);
+	out->deliveries = 1;
 	freeReplyObject(r);
 	if (out->id[0] == '\0') {
 		snprintf(s->error, sizeof(s->error), "XREADGROUP: %s", out->problem);
@@ -256,6 +257,101 @@ int store_read(store_t *s, store_stream_t stream, const char *consumer, long lon
 		return -1;
 	}
 	return 1;
+}
+
+/* entry_deliveries - how often entry id has been delivered (XPENDING). */
+static long long entry_deliveries(store_t *s, const char *key, const char *group, const char *id)
+{
+	redisReply *r = redisCommand(s->ctx, "XPENDING %s %s %s %s 1", key, group, id, id);
+	long long n = 1;
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 4 &&
+	    r->element[0]->element[3]->type == REDIS_REPLY_INTEGER)
+		n = r->element[0]->element[3]->integer;
+	if (r)
+		freeReplyObject(r);
+	return n;
+}
+
+int store_claim_stale(store_t *s, store_stream_t stream, const char *consumer,
+		      long long min_idle_ms, store_entry_t *out)
+{
+	char key[256];
+
+	memset(out, 0, sizeof(*out));
+	if (store_group_ensure(s, stream) != 0)
+		return -1;
+	store_key(s, key, sizeof(key), stream_suffix(stream), NULL);
+	redisReply *r = redisCommand(s->ctx, "XAUTOCLAIM %s %s %s %lld 0-0 COUNT 1", key,
+				     stream_group(stream), consumer, min_idle_ms);
+	/* [next-start, [[id, fields]...], [deleted ids]] (Redis 7) */
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY)
+		return store_failed(s, r, "XAUTOCLAIM");
+	if (r->element[1]->elements == 0) {
+		freeReplyObject(r);
+		return 0;
+	}
+	const redisReply *e = r->element[1]->element[0];
+	if (e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+	    e->element[1]->type == REDIS_REPLY_NIL && e->element[0]->type == REDIS_REPLY_STRING) {
+		/* The entry was trimmed away while pending: nothing to redo. */
+		char id[64];
+		snprintf(id, sizeof(id), "%s", e->element[0]->str);
+		freeReplyObject(r);
+		store_ack(s, stream, id);
+		return 0;
+	}
+	entry_fill(stream, e, out);
+	freeReplyObject(r);
+	if (out->id[0] == '\0') {
+		snprintf(s->error, sizeof(s->error), "XAUTOCLAIM: %s", out->problem);
+		store_entry_clear(out);
+		return -1;
+	}
+	out->deliveries = entry_deliveries(s, key, stream_group(stream), out->id);
+	return 1;
+}
+
+int store_dead_letter(store_t *s, store_stream_t stream, const store_entry_t *e,
+		      const char *reason)
+{
+	char key[256];
+	char *job = e->job ? json_dumps(e->job, JSON_COMPACT) : NULL;
+	store_key(s, key, sizeof(key), "dead", NULL);
+	redisReply *r = redisCommand(s->ctx, "XADD %s * from %s id %s reason %s deliveries %lld "
+				     "job %s token %s", key, stream_suffix(stream), e->id, reason,
+				     e->deliveries, job ? job : "", e->token ? e->token : "");
+	free(job);
+	if (r == NULL || r->type != REDIS_REPLY_STRING)
+		return store_failed(s, r, "XADD dead");
+	freeReplyObject(r);
+	return store_ack(s, stream, e->id);
+}
+
+int store_job_token(store_t *s, const char *job_id, char *token, size_t len, long long ttl_ms)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), "jobtoken:", job_id);
+	redisReply *r = redisCommand(s->ctx, "SET %s %s NX GET PX %lld", key, token, ttl_ms);
+	if (r == NULL || (r->type != REDIS_REPLY_NIL && r->type != REDIS_REPLY_STRING))
+		return store_failed(s, r, "SET jobtoken");
+	if (r->type == REDIS_REPLY_STRING)
+		snprintf(token, len, "%s", r->str);	/* given before: reuse it */
+	freeReplyObject(r);
+	return 0;
+}
+
+int store_replied_exists(store_t *s, const char *token)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), "replied:", token);
+	redisReply *r = redisCommand(s->ctx, "EXISTS %s", key);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "EXISTS replied");
+	int found = r->integer > 0;
+	freeReplyObject(r);
+	return found;
 }
 
 void store_entry_clear(store_entry_t *e)
@@ -349,6 +445,13 @@ int store_queue_info(store_t *s, store_stream_t stream, store_queue_info_t *out)
 	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
 		return store_failed(s, r, "XLEN");
 	out->length = r->integer;
+	freeReplyObject(r);
+	char dead[256];
+	store_key(s, dead, sizeof(dead), "dead", NULL);
+	r = redisCommand(s->ctx, "XLEN %s", dead);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "XLEN dead");
+	out->dead = r->integer;
 	freeReplyObject(r);
 	r = redisCommand(s->ctx, "XINFO GROUPS %s", key);
 	if (r == NULL)

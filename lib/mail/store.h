@@ -7,6 +7,9 @@
  *   <p>reports         stream: one entry per stored result {v: "1", token: T}
  *   <p>result:<T>      string: the report JSON, expires with the report
  *   <p>replied:<T>     string: set once the reply for T was submitted
+ *   <p>jobtoken:<ID>   string: the token given to job entry ID, so a job
+ *                      delivered twice yields one report, not two
+ *   <p>dead            stream: entries that failed max_deliveries times
  * Consumer groups: "workers" on jobs, "reporters" on reports.
  * A store_t is one connection: not shared between threads.
  */
@@ -46,6 +49,7 @@ typedef struct store_entry {
 	json_t *job;			/* jobs stream: parsed job, or NULL if malformed */
 	char *token;			/* reports stream: the token */
 	char *problem;			/* why the entry is malformed, else NULL */
+	long long deliveries;		/* times delivered, this one included */
 } store_entry_t;
 
 /* store_read - create the group if missing, then XREADGROUP one entry for
@@ -53,6 +57,22 @@ typedef struct store_entry {
 int store_read(store_t *s, store_stream_t stream, const char *consumer, long long block_ms,
 	       store_entry_t *out);
 void store_entry_clear(store_entry_t *e);
+/* store_claim_stale - take over one entry that another consumer (a dead
+ * one, or this one before a restart) has held for at least min_idle_ms
+ * without acknowledging it (XAUTOCLAIM). 1 = claimed, 0 = none, -1 = error. */
+int store_claim_stale(store_t *s, store_stream_t stream, const char *consumer,
+		      long long min_idle_ms, store_entry_t *out);
+/* store_dead_letter - move an entry that keeps failing to <p>dead with the
+ * reason, and acknowledge it. 0 ok, -1 error. */
+int store_dead_letter(store_t *s, store_stream_t stream, const store_entry_t *e,
+		      const char *reason);
+/* store_job_token - the token of job entry job_id: token (a fresh one) if
+ * the job has none yet, else the one it was given before, written into
+ * token. 0 ok, -1 error. */
+int store_job_token(store_t *s, const char *job_id, char *token, size_t len, long long ttl_ms);
+/* store_replied_exists - 1 if the reply for token was already sent, 0 if
+ * not, -1 on error. */
+int store_replied_exists(store_t *s, const char *token);
 int store_ack(store_t *s, store_stream_t stream, const char *id);
 
 /* store_result_put - SET result:<token> to report JSON with ttl_ms. */
@@ -68,6 +88,7 @@ typedef struct store_queue_info {
 	long long pending;		/* delivered, not yet acknowledged */
 	long long lag;			/* not yet delivered to the group (-1 unknown) */
 	long long consumers;
+	long long dead;			/* entries in the dead-letter stream (both streams) */
 } store_queue_info_t;
 int store_queue_info(store_t *s, store_stream_t stream, store_queue_info_t *out);
 

@@ -128,6 +128,69 @@ TEST(results_expire_and_reply_marker_is_set_once)
 	store_free(s);
 }
 
+TEST(a_dead_consumers_job_is_taken_over_then_dead_lettered)
+{
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	json_t *job = json_pack("{si ss ss}", "format", JOB_FORMAT, "kind", "mail", "domain",
+				"stale.test");
+	CHECK_INT(store_job_add(s, job), 0);
+	json_decref(job);
+	store_entry_t e;
+	CHECK_INT(store_read(s, STORE_STREAM_JOBS, "dies", 100, &e), 1);
+	CHECK_INT(e.deliveries, 1);
+	char id[64];
+	snprintf(id, sizeof(id), "%s", e.id);
+	store_entry_clear(&e);	/* "dies" never acknowledges */
+
+	/* Not idle long enough yet: nothing to take over. */
+	CHECK_INT(store_claim_stale(s, STORE_STREAM_JOBS, "heir", 60000, &e), 0);
+	usleep(120000);
+	CHECK_INT(store_claim_stale(s, STORE_STREAM_JOBS, "heir", 100, &e), 1);
+	CHECK_STR(e.id, id);
+	CHECK_STR(json_string_value(json_object_get(e.job, "domain")), "stale.test");
+	CHECK_INT(e.deliveries, 2);
+	store_entry_clear(&e);
+	usleep(120000);
+	CHECK_INT(store_claim_stale(s, STORE_STREAM_JOBS, "heir2", 100, &e), 1);
+	CHECK_INT(e.deliveries, 3);
+
+	store_queue_info_t q;
+	CHECK_INT(store_queue_info(s, STORE_STREAM_JOBS, &q), 0);
+	long long dead_before = q.dead, pending_before = q.pending;
+	CHECK_INT(store_dead_letter(s, STORE_STREAM_JOBS, &e, "too many deliveries"), 0);
+	store_entry_clear(&e);
+	CHECK_INT(store_queue_info(s, STORE_STREAM_JOBS, &q), 0);
+	CHECK_INT(q.dead, dead_before + 1);
+	CHECK_INT(q.pending, pending_before - 1);
+	/* The dead letter keeps the job, so an operator can replay it. */
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "redis-cli -s %s XRANGE mxray:dead - + | grep -c stale.test", fx.socket);
+	FILE *p = popen(cmd, "r");
+	int n = 0;
+	CHECK(p != NULL && fscanf(p, "%d", &n) == 1 && n == 1);
+	if (p)
+		pclose(p);
+	store_free(s);
+}
+
+TEST(a_job_keeps_its_first_token)
+{
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	char first[64] = "tokenAAAA", again[64] = "tokenBBBB";
+	CHECK_INT(store_job_token(s, "1-1", first, sizeof(first), 10000), 0);
+	CHECK_STR(first, "tokenAAAA");
+	CHECK_INT(store_job_token(s, "1-1", again, sizeof(again), 10000), 0);
+	CHECK_STR(again, "tokenAAAA");	/* redelivery reuses it: one report */
+	CHECK_INT(store_replied_exists(s, "tokenAAAA"), 0);
+	CHECK_INT(store_mark_replied(s, "tokenAAAA", 10000), 1);
+	CHECK_INT(store_replied_exists(s, "tokenAAAA"), 1);
+	store_free(s);
+}
+
 TEST(unreachable_redis_is_an_error_with_advice)
 {
 	mxray_config_t other;
@@ -158,6 +221,8 @@ int main(void)
 	RUN(jobs_queued_before_any_worker_are_delivered);
 	RUN(malformed_entries_are_flagged_not_dropped);
 	RUN(results_expire_and_reply_marker_is_set_once);
+	RUN(a_dead_consumers_job_is_taken_over_then_dead_lettered);
+	RUN(a_job_keeps_its_first_token);
 	RUN(unreachable_redis_is_an_error_with_advice);
 	config_free(&cfg);
 	fixture_redis_stop(&fx);
