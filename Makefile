@@ -15,6 +15,13 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -fno-strict-aliasing -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lspf2 -lmilter -lresolv -lpthread -lm
 
+# FUZZ=1: clang with libFuzzer instrumentation, ASan and UBSan (make fuzz).
+ifeq ($(FUZZ),1)
+CC       = clang
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=address,undefined
+endif
+
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
 LDFLAGS += -fsanitize=address,undefined
@@ -23,7 +30,7 @@ endif
 # Sanitized builds keep their objects apart so the two never mix.
 # B (objects, tests) and BIN (the programs) may be set on the command line
 # so that parallel builds in one tree never share files.
-B = build$(if $(filter 1,$(SANITIZE)),-san)
+B = build$(if $(filter 1,$(SANITIZE)),-san)$(if $(filter 1,$(FUZZ)),-fuzz)
 BIN = .
 LIBS = base mail probe analysis report
 # What each library and program links, upper layers first.
@@ -81,6 +88,20 @@ $(foreach l,$(LIBS),$(eval $(call unit_rule,$(l))))
 
 unit: $(UNIT_BINS)
 
+# Fuzz targets: fuzz/fuzz_*.c, each linked with every library; seed corpora
+# in fuzz/corpus/<target>/. `make fuzz` runs each for FUZZ_SECONDS; the test
+# suite runs each briefly (tests/e2e/fuzz_smoke.sh).
+FUZZ_SECONDS ?= 60
+FUZZ_BINS = $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+$(B)/fuzz/%: fuzz/%.c $(call archives,cli)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(call archives,cli) $(LDLIBS)
+fuzz-bins: $(FUZZ_BINS)
+fuzz:
+	$(MAKE) FUZZ=1 fuzz-bins
+	for f in build-fuzz/fuzz/fuzz_*; do n=$$(basename $$f); mkdir -p build-fuzz/corpus/$$n; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus/$$n fuzz/corpus/$$n || exit 1; done
+
 deps:
 	./scripts/deps.sh
 
@@ -136,7 +157,7 @@ check: deps all unit
 	TEST_BUILD_DIR=$(B) MXRAY_BIN_DIR=$(abspath $(BIN)) ./tests/run.sh; rc=$$?; echo $$rc > $(B)/.check-status; exit $$rc
 
 clean:
-	rm -rf build build-san $(PROGRAMS)
+	rm -rf build build-san build-fuzz $(PROGRAMS)
 
-.PHONY: all unit deps demo check clean install uninstall docs
+.PHONY: all unit deps demo check clean install uninstall docs fuzz fuzz-bins
 .SECONDARY:

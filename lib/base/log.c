@@ -25,6 +25,7 @@ void log_init(const char *progname, log_dest_t dest, int verbose)
 		openlog(progname, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+__attribute__((format(printf, 3, 0)))
 static void log_emit(int priority, const char *level, const char *fmt, va_list ap)
 {
 	char msg[2048];

@@ -26,7 +26,7 @@ void strbuf_reset(strbuf_t *sb);
 void strbuf_append(strbuf_t *sb, const char *s, size_t len);
 void strbuf_puts(strbuf_t *sb, const char *s);
 void strbuf_printf(strbuf_t *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void strbuf_vprintf(strbuf_t *sb, const char *fmt, va_list ap);
+void strbuf_vprintf(strbuf_t *sb, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* strbuf_append_html - append s with HTML metacharacters escaped. */
 void strbuf_append_html(strbuf_t *sb, const char *s);
 /* strbuf_detach - hand the buffer to the caller (free() it); sb is reset. */
