@@ -119,14 +119,21 @@ static void assess_certificate(json_t *tls, const char *subject)
 			    (long long)json_integer_value(days));
 }
 
-/* assess_address - one tested MX address; returns 1 if it was tested. */
+/* assess_address - one MX address; returns 1 if an SMTP dialogue with it
+ * took place (tested, or failed only at STARTTLS). */
 static int assess_address(json_t *addr, const char *host)
 {
-	if (!is(str(addr, "state"), "tested"))
-		return 0;
 	char subject[320];
 	snprintf(subject, sizeof(subject), "%.253s %.46s", host ? host : "?", str(addr, "ip") ?: "?");
 	const char *st = str(addr, "starttls");
+	/* A handshake that breaks makes the address "failed", but the server
+	 * was reached and offered STARTTLS: that is the finding. */
+	if (is(str(addr, "state"), "failed") && (is(st, "failed") || is(st, "refused"))) {
+		finding_add(addr, "smtp.starttls.failed", subject, "%s", str(addr, "reason") ?: st);
+		return 1;
+	}
+	if (!is(str(addr, "state"), "tested"))
+		return 0;
 	if (has_keyword(json_object_get(addr, "ehlo"), "AUTH"))
 		finding_add(addr, "smtp.auth.before_tls", subject, NULL);
 	if (is(st, "not_offered")) {
@@ -174,7 +181,7 @@ void report_assess(json_t *report)
 	int failed = 0;
 	json_array_foreach(json_object_get(report, "mx"), i, mx)
 		json_array_foreach(json_object_get(mx, "addresses"), k, addr)
-			failed |= is(str(addr, "state"), "failed");
+			failed |= is(str(addr, "state"), "failed") && str(addr, "starttls") == NULL;
 	if (addresses > 0 && tested == 0 && failed && json_is_object(dns))
 		finding_add(json_object_get(dns, "mx"), "dns.mx.unreachable", NULL,
 			    "%zu address(es), none reachable", addresses);
