@@ -185,6 +185,13 @@ int reply_compose(const mxray_config_t *cfg, const json_t *report, const char *r
 	header_safe(out, cfg->mail_from, 300);
 	strbuf_printf(out, "\r\nTo: %s\r\nSubject: mxray report for ", rcpt);
 	header_safe(out, domain ? domain : "your domain", 253);
+	/* The grade in the Subject: the one thing a tester wants at a glance.
+	 * Only our own grade names get in (the record is ours, but bounded). */
+	const char *grade = rjson_str(rjson_obj(report, "grade"), "overall");
+	static const char *const grades[] = { "A+", "A", "B", "C", "D", "F" };
+	for (size_t g = 0; grade && g < sizeof(grades) / sizeof(grades[0]); g++)
+		if (strcmp(grade, grades[g]) == 0)
+			strbuf_printf(out, ": grade %s", grades[g]);
 	rfc5322_date(now, date, sizeof(date));
 	strbuf_printf(out, "\r\nDate: %s\r\nMessage-ID: <%s@%s>\r\n", date, token,
 		      strrchr(from_addr, '@') + 1);

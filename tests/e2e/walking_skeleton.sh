@@ -42,6 +42,10 @@ echo "# reply after $(($(date +%s) - sent_at)) s"
 contains reply_is_auto_submitted "$reply" "Auto-Submitted: auto-replied"
 contains reply_refers_to_test_mail "$reply" "In-Reply-To: $msgid"
 contains reply_goes_to_sender "$reply" "To: alice@sender.test"
+# sender.test does everything right but mx2's self-signed certificate,
+# which does not lower an SMTP grade below A.
+contains reply_subject_has_grade "$reply" "Subject: mxray report for sender.test: grade A"
+contains reply_names_top_fix "$reply" "Certificate not trusted (mx2.sender.test"
 
 link=$(grep -o "$HTTP_BASE/r/[A-Za-z0-9_-]*" "$reply" | head -n 1)
 if [ -z "$link" ]; then
@@ -57,6 +61,7 @@ contains page_names_mx2 "$work/page.html" "mx2.sender.test"
 contains page_shows_tls_version "$work/page.html" "TLSv1.3"
 contains page_shows_dkim_selector "$work/page.html" "s1"
 contains page_shows_spf_result "$work/page.html" "pass"
+contains page_leads_with_grade "$work/page.html" 'title="overall grade">A</div>'
 if grep -qi '^content-security-policy:' "$work/page.headers"; then ok page_has_csp; else not_ok page_has_csp; fi
 
 code=$(curl -s -o "$work/report.json" -w '%{http_code}' "$link.json")
@@ -64,6 +69,7 @@ code=$(curl -s -o "$work/report.json" -w '%{http_code}' "$link.json")
 j() { json_get "$work/report.json" "$1"; }
 [ "$(j format)" = 1 ] && ok json_format_1 || not_ok json_format_1 "format=$(j format)"
 [ "$(j domain)" = sender.test ] && ok json_domain || not_ok json_domain "domain=$(j domain)"
+[ "$(j grade.overall)" = A ] && ok json_grade_a || not_ok json_grade_a "$(j grade)"
 [ "$(j message.dkim.0.selector)" = s1 ] && ok json_dkim_selector || not_ok json_dkim_selector "$(j message.dkim)"
 [ "$(j message.dkim.0.result)" = pass ] && ok json_dkim_pass || not_ok json_dkim_pass "$(j message.dkim)"
 [ "$(j message.spf.result)" = pass ] && ok json_spf_pass || not_ok json_spf_pass "$(j message.spf)"

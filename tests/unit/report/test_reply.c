@@ -165,7 +165,7 @@ TEST(compose_headers_and_body)
 	char *h = header_block(m);
 	CHECK(strncmp(h, "From: mxray <mxray@mxray.test>\r\n", 32) == 0);
 	CHECK(strstr(h, "\r\nTo: alice@sender.test\r\n") != NULL);
-	CHECK(strstr(h, "\r\nSubject: mxray report for sender.test\r\n") != NULL);
+	CHECK(strstr(h, "\r\nSubject: mxray report for sender.test: grade A\r\n") != NULL);
 	CHECK(strstr(h, "\r\nDate: Sun, 22 Nov 2026 08:00:03 +0000\r\n") != NULL);
 	CHECK(strstr(h, "\r\nMessage-ID: <" SAMPLE_TOKEN "@mxray.test>\r\n") != NULL);
 	CHECK(strstr(h, "\r\nIn-Reply-To: <20261122080000.abc@sender.test>\r\n") != NULL);
@@ -214,7 +214,7 @@ TEST(compose_never_lets_a_value_inject_a_header)
 		CHECK_INT(header_lines_named(h, "In-Reply-To:"), 0);
 		CHECK_INT(header_lines_named(h, "References:"), 0);
 		CHECK_INT(header_lines_named(h, "Subject:"), 1);
-		CHECK(strstr(h, "Subject: mxray report for sender.test??Bcc: v2@x.test\r\n") != NULL);
+		CHECK(strstr(h, "Subject: mxray report for sender.test??Bcc: v2@x.test: grade A\r\n") != NULL);
 		CHECK(lines_are_crlf(msg.data));
 		free(h);
 		json_decref(rep);
