@@ -173,6 +173,7 @@ static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
 	strbuf_free(&msg);
 	if (rc != 0) {
 		log_error("token %s: reply to %s: failed, left pending", token, rcpt_domain(rcpt));
+		(void)store_count(s, "replies_failed");
 		json_decref(rep);
 		return 1;
 	}
@@ -187,6 +188,8 @@ static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
 		log_warn("token %s: a reply had already been sent: this one is a duplicate",
 			 token);
 	log_info("token %s: reply to %s: sent", token, rcpt_domain(rcpt));
+	if (store_count(s, "replies_sent") != 0)
+		log_error("redis: cannot count the reply: %s", store_last_error(s));
 	json_decref(rep);
 	return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
 }

@@ -49,6 +49,8 @@ struct site {
 	store_t *store;			/* used only by the polling thread */
 	struct sockaddr_storage addr;
 	char *gone_page;		/* the one 404 page for every token */
+	long long served;		/* reports served by this process */
+	long long not_found;		/* unknown or expired tokens asked for */
 };
 
 /* site_mhd_log - libmicrohttpd's own errors, into our log. */
@@ -109,6 +111,7 @@ static char *site_page(const char *title, const char *fragment)
 
 static enum MHD_Result site_gone(site_t *site, struct MHD_Connection *conn)
 {
+	site->not_found++;
 	char *body = strdup(site->gone_page);
 	if (body == NULL)
 		return MHD_NO;
@@ -184,6 +187,63 @@ static enum MHD_Result site_healthz(site_t *site, struct MHD_Connection *conn)
 	return site_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "redis unavailable\n");
 }
 
+/* metrics_queue - the gauges of one stream. */
+static void metrics_queue(strbuf_t *m, const char *stream, const store_queue_info_t *q)
+{
+	strbuf_printf(m, "mxray_queue_entries{stream=\"%s\"} %lld\n", stream, q->length);
+	strbuf_printf(m, "mxray_queue_pending{stream=\"%s\"} %lld\n", stream, q->pending);
+	if (q->lag >= 0)
+		strbuf_printf(m, "mxray_queue_lag{stream=\"%s\"} %lld\n", stream, q->lag);
+	strbuf_printf(m, "mxray_queue_consumers{stream=\"%s\"} %lld\n", stream, q->consumers);
+}
+
+/* site_metrics - Prometheus text format: queues from Redis, counters
+ * shared by all workers and reporters, and this process's own. */
+static enum MHD_Result site_metrics(site_t *site, struct MHD_Connection *conn)
+{
+	strbuf_t m = STRBUF_INIT;
+	store_queue_info_t jobs, reports;
+	long long processed = 0, sent = 0, failed = 0;
+	store_t *s = site_store(site);
+	int up = s != NULL && store_queue_info(s, STORE_STREAM_JOBS, &jobs) == 0 &&
+		 store_queue_info(s, STORE_STREAM_REPORTS, &reports) == 0 &&
+		 store_counter(s, "jobs_processed", &processed) == 0 &&
+		 store_counter(s, "replies_sent", &sent) == 0 &&
+		 store_counter(s, "replies_failed", &failed) == 0;
+	if (s != NULL && !up)
+		site_store_failed(site);
+	strbuf_printf(&m, "# HELP mxray_redis_up 1 if Redis answered this scrape.\n"
+		      "# TYPE mxray_redis_up gauge\nmxray_redis_up %d\n", up);
+	if (up) {
+		strbuf_puts(&m, "# HELP mxray_queue_entries Entries in a stream (jobs, reports).\n"
+			    "# TYPE mxray_queue_entries gauge\n"
+			    "# HELP mxray_queue_pending Delivered to a consumer, not yet acknowledged.\n"
+			    "# TYPE mxray_queue_pending gauge\n"
+			    "# HELP mxray_queue_lag Not yet delivered to any consumer.\n"
+			    "# TYPE mxray_queue_lag gauge\n"
+			    "# HELP mxray_queue_consumers Consumers in the stream's group.\n"
+			    "# TYPE mxray_queue_consumers gauge\n");
+		metrics_queue(&m, "jobs", &jobs);
+		metrics_queue(&m, "reports", &reports);
+		strbuf_printf(&m, "# HELP mxray_dead_letters Entries moved to the dead-letter stream.\n"
+			      "# TYPE mxray_dead_letters gauge\nmxray_dead_letters %lld\n"
+			      "# HELP mxray_jobs_processed_total Reports stored by all workers.\n"
+			      "# TYPE mxray_jobs_processed_total counter\nmxray_jobs_processed_total %lld\n"
+			      "# HELP mxray_replies_sent_total Replies submitted by all reporters.\n"
+			      "# TYPE mxray_replies_sent_total counter\nmxray_replies_sent_total %lld\n"
+			      "# HELP mxray_replies_failed_total Replies whose submission failed (retried later).\n"
+			      "# TYPE mxray_replies_failed_total counter\nmxray_replies_failed_total %lld\n",
+			      jobs.dead, processed, sent, failed);
+	}
+	strbuf_printf(&m, "# HELP mxray_reports_served_total Reports served by this reporter.\n"
+		      "# TYPE mxray_reports_served_total counter\nmxray_reports_served_total %lld\n"
+		      "# HELP mxray_reports_not_found_total Unknown or expired tokens asked of this reporter.\n"
+		      "# TYPE mxray_reports_not_found_total counter\nmxray_reports_not_found_total %lld\n",
+		      site->served, site->not_found);
+	return site_respond(conn, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "text/plain; version=0.0.4; charset=utf-8", strbuf_detach(&m), "no-store");
+}
+
 /* site_report - /r/<rest>: rest is "<token>" or "<token>.json". */
 static enum MHD_Result site_report(site_t *site, struct MHD_Connection *conn, const char *rest)
 {
@@ -233,6 +293,7 @@ static enum MHD_Result site_report(site_t *site, struct MHD_Connection *conn, co
 		free(text);
 		return site_gone(site, conn);
 	}
+	site->served++;
 	if (as_json) {
 		json_decref(rep);
 		return site_respond(conn, MHD_HTTP_OK, "application/json; charset=utf-8", text,
@@ -264,6 +325,8 @@ static enum MHD_Result site_handle(void *cls, struct MHD_Connection *conn, const
 		return site_index(site, conn);
 	if (strcmp(url, "/healthz") == 0)
 		return site_healthz(site, conn);
+	if (strcmp(url, "/metrics") == 0)
+		return site_metrics(site, conn);
 	if (strncmp(url, "/r/", 3) == 0)
 		return site_report(site, conn, url + 3);
 	return site_respond(conn, MHD_HTTP_NOT_FOUND, "text/html; charset=utf-8",

@@ -424,6 +424,29 @@ int store_mark_replied(store_t *s, const char *token, long long ttl_ms)
 	return first;
 }
 
+int store_count(store_t *s, const char *name)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), "count:", name);
+	redisReply *r = redisCommand(s->ctx, "INCR %s", key);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "INCR");
+	freeReplyObject(r);
+	return 0;
+}
+
+int store_counter(store_t *s, const char *name, long long *out)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), "count:", name);
+	redisReply *r = redisCommand(s->ctx, "GET %s", key);
+	if (r == NULL || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL))
+		return store_failed(s, r, "GET counter");
+	*out = r->type == REDIS_REPLY_STRING ? atoll(r->str) : 0;
+	freeReplyObject(r);
+	return 0;
+}
+
 /* reply_int - an integer field of a flat [name, value, ...] reply, or -1. */
 static long long reply_int(const redisReply *map, const char *name)
 {

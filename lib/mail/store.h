@@ -10,6 +10,8 @@
  *   <p>jobtoken:<ID>   string: the token given to job entry ID, so a job
  *                      delivered twice yields one report, not two
  *   <p>dead            stream: entries that failed max_deliveries times
+ *   <p>count:<NAME>    integer: event counters shared by all processes
+ *                      (jobs_processed, replies_sent, replies_failed)
  * Consumer groups: "workers" on jobs, "reporters" on reports.
  * A store_t is one connection: not shared between threads.
  */
@@ -81,6 +83,11 @@ int store_result_put(store_t *s, const char *token, const json_t *report, long l
 int store_result_get(store_t *s, const char *token, char **out);
 /* store_mark_replied - 1 if this call marked it first, 0 if already marked, -1 error. */
 int store_mark_replied(store_t *s, const char *token, long long ttl_ms);
+
+/* store_count - add one to counter name. 0 ok, -1 error. */
+int store_count(store_t *s, const char *name);
+/* store_counter - the value of counter name (0 if never counted). */
+int store_counter(store_t *s, const char *name, long long *out);
 
 /* Queue figures for operators (mxray status, /metrics). */
 typedef struct store_queue_info {

@@ -88,6 +88,14 @@ else
 	not_ok transcript_only_ehlo_starttls_quit "client lines: $(grep -o '"line": *"[A-Z]*' "$work/report.json" | sort -u | tr '\n' ' ')"
 fi
 
+# Operators see the flow on /metrics (Prometheus text format).
+curl -s -o "$work/metrics" "$HTTP_BASE/metrics"
+metric() { sed -n "s/^$1 //p" "$work/metrics"; }
+[ "$(metric mxray_jobs_processed_total)" = 1 ] && ok metrics_count_the_job || not_ok metrics_count_the_job "$(grep jobs_processed "$work/metrics")"
+[ "$(metric mxray_replies_sent_total)" = 1 ] && ok metrics_count_the_reply || not_ok metrics_count_the_reply "$(grep replies_sent "$work/metrics")"
+[ "$(metric 'mxray_queue_pending{stream="jobs"}')" = 0 ] && ok metrics_show_nothing_pending || not_ok metrics_show_nothing_pending "$(grep pending "$work/metrics")"
+[ "$(metric mxray_reports_served_total)" -ge 2 ] 2>/dev/null && ok metrics_count_reports_served || not_ok metrics_count_reports_served "$(grep served "$work/metrics")"
+
 # An unknown token and an expired one answer alike.
 curl -s -o "$work/unknown.html" "$HTTP_BASE/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 wait_s=$((sent_at + TTL_S + 3 - $(date +%s)))
