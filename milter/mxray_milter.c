@@ -40,6 +40,7 @@
 #include "analysis/address.h"
 #include "analysis/dkim_verify.h"
 #include "analysis/message_facts.h"
+#include "analysis/spf_sandbox.h"
 #include "analysis/spf_check.h"
 #include "base/log.h"
 #include "base/netaddr.h"
@@ -58,6 +59,7 @@ static mxray_config_t milter_cfg;
 static resolver_t *milter_resolver;
 static analysis_dns_t milter_dns;
 static dkim_verify_lib_t *milter_dkim;
+static spf_sandbox_t *milter_spf;	/* libspf2 runs there, never here */
 
 typedef struct milter_msg {
 	message_facts_t facts;
@@ -271,8 +273,8 @@ static sfsistat milter_eom(SMFICTX *ctx)
 		return SMFIS_ACCEPT;
 	}
 	m->facts.dkim = dkim_verify_finish(m->dkim);
-	m->facts.spf = spf_check_run(&milter_dns, c->client.ip[0] ? c->client.ip : NULL,
-				     c->client.helo, m->facts.mail_from);
+	m->facts.spf = spf_sandbox_run(milter_spf, c->client.ip[0] ? c->client.ip : NULL,
+				       c->client.helo, m->facts.mail_from);
 
 	char err[256];
 	sfsistat ret = SMFIS_ACCEPT;
@@ -409,9 +411,15 @@ int main(int argc, char **argv)
 		log_fatal("cannot listen on %s (in use? permissions?)", milter_cfg.milter_socket);
 	log_info("listening on %s", milter_cfg.milter_socket);
 	daemon_drop_privileges(milter_cfg.milter_user, "[milter] user");
+	/* Forked now, while this process has a single thread (smfi_main starts
+	 * the pool), and after the drop, so the SPF children are unprivileged. */
+	milter_spf = spf_sandbox_start(&milter_dns, milter_cfg.command_timeout_ms, err, sizeof(err));
+	if (milter_spf == NULL)
+		log_fatal("spf: cannot start the SPF helper process: %s", err);
 	int rc = smfi_main();
 	log_info("stopping (libmilter returned %d)", rc);
 
+	spf_sandbox_stop(milter_spf);
 	dkim_verify_lib_free(milter_dkim);
 	resolver_free(milter_resolver);
 	config_free(&milter_cfg);

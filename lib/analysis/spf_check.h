@@ -8,9 +8,9 @@
  *   {"domain", "result", "explanation", "record"}
  * result is one of pass fail softfail neutral none temperror permerror.
  *
- * Not yet done (issue 3): counting lookups and void lookups ourselves,
- * and isolating libspf2 (its macro expansion had CVE-2023-42118): for now
- * libspf2 runs in the milter's process on hostile records.
+ * Not yet done (issue 3): counting lookups and void lookups ourselves.
+ * libspf2 1.2.10 has the unpatched CVE-2023-42118: callers that face
+ * hostile records (the milter) must run this through spf_sandbox.h.
  * libspf2 always passes 127.0.0.0/8 clients ("localhost is always allowed").
  */
 #ifndef MXRAY_ANALYSIS_SPF_CHECK_H
