@@ -40,7 +40,7 @@ LINK_probe    = probe mail base
 LINK_analysis = analysis mail base
 LINK_report   = report mail base
 LINK_milter   = analysis mail base
-LINK_worker   = report probe mail base
+LINK_worker   = report probe analysis mail base
 LINK_reporter = report mail base
 LINK_cli      = report probe analysis mail base
 

@@ -22,6 +22,7 @@
 #include "mail/resolver.h"
 #include "probe/mx.h"
 #include "probe/probe.h"
+#include "analysis/dmarc.h"
 #include "report/assess.h"
 #include "report/render.h"
 
@@ -45,8 +46,8 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	long long t0 = clock_ms();
 	json_t *created = record_now();
 	json_t *probe = probe_domain(cfg, r, domain, err, errlen);
-	resolver_free(r);
 	if (probe == NULL) {
+		resolver_free(r);
 		json_decref(created);
 		return NULL;
 	}
@@ -57,6 +58,9 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	json_object_set_new(rep, "duration_ms", json_integer(clock_ms() - t0));
 	json_object_set(rep, "dns", json_object_get(probe, "dns"));
 	json_object_set(rep, "mx", json_object_get(probe, "mx"));
+	analysis_dns_t adns = analysis_dns_resolver(r);
+	dmarc_add_to_report(&adns, rep);
+	resolver_free(r);
 	report_assess(rep);
 	json_decref(probe);
 	return rep;

@@ -34,6 +34,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/token.h"
+#include "analysis/dmarc.h"
 #include "report/assess.h"
 #include "mail/daemon.h"
 #include "mail/config.h"
@@ -104,6 +105,8 @@ static json_t *build_report(const mxray_config_t *cfg, resolver_t *r, const json
 	json_object_set(rep, "dns", json_object_get(probe, "dns"));
 	json_object_set(rep, "mx", json_object_get(probe, "mx"));
 	json_decref(probe);
+	analysis_dns_t adns = analysis_dns_resolver(r);
+	dmarc_add_to_report(&adns, rep);
 	report_assess(rep);
 	return rep;
 }

@@ -6,6 +6,7 @@
  * fact that is not there.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mail/finding.h"
@@ -47,6 +48,19 @@ static void assess_message(json_t *msg)
 	else if (is(r, "temperror") || is(r, "permerror"))
 		finding_add(spf, "spf.error", dom, "result %s: %s", r, str(spf, "explanation") ?: "");
 
+	json_t *dmarc = json_object_get(msg, "dmarc");
+	const char *dr = str(dmarc, "result");
+	const char *from_dom = str(dmarc, "domain");
+	if (is(dr, "pass"))
+		finding_add(dmarc, "dmarc.pass", from_dom, "aligned: %s%s%s",
+			    json_is_true(json_object_get(dmarc, "spf_aligned")) ? "SPF" : "",
+			    json_is_true(json_object_get(dmarc, "spf_aligned")) &&
+				    json_is_true(json_object_get(dmarc, "dkim_aligned")) ? " and " : "",
+			    json_is_true(json_object_get(dmarc, "dkim_aligned")) ? "DKIM" : "");
+	else if (is(dr, "fail"))
+		finding_add(dmarc, "dmarc.fail", from_dom, "policy applied: %s",
+			    str(dmarc, "applied_policy") ?: "none");
+
 	json_t *sigs = json_object_get(msg, "dkim");
 	if (json_is_array(sigs) && json_array_size(sigs) == 0) {
 		finding_add(msg, "dkim.none", NULL, NULL);
@@ -68,8 +82,34 @@ static void assess_message(json_t *msg)
 	}
 }
 
+/* assess_dmarc_policy - the domain's published DMARC policy. */
+static void assess_dmarc_policy(json_t *d)
+{
+	const char *outcome = str(d, "outcome");
+	const char *dom = str(d, "domain");
+	if (is(outcome, "none")) {
+		finding_add(d, "dmarc.missing", dom, NULL);
+	} else if (is(outcome, "invalid")) {
+		char *p = json_dumps(json_object_get(d, "problems"), JSON_COMPACT);
+		finding_add(d, "dmarc.invalid", dom, "%s", p ? p : "");
+		free(p);
+	} else if (is(outcome, "found")) {
+		const char *policy = str(d, "policy");
+		if (is(policy, "none"))
+			finding_add(d, "dmarc.policy_none", dom, "%s", str(d, "record") ?: "");
+		else if (policy)
+			finding_add(d, "dmarc.policy_enforced", dom, "p=%s", policy);
+		json_t *pct = json_object_get(d, "pct");
+		if (json_is_integer(pct) && json_integer_value(pct) < 100 && !is(policy, "none"))
+			finding_add(d, "dmarc.partial", dom, "pct=%lld", (long long)json_integer_value(pct));
+	}
+}
+
 static void assess_dns(json_t *dns)
 {
+	json_t *dmarc = json_object_get(dns, "dmarc");
+	if (json_is_object(dmarc))
+		assess_dmarc_policy(dmarc);
 	json_t *mx = json_object_get(dns, "mx");
 	if (!json_is_object(mx))
 		return;

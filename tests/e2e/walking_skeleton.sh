@@ -73,6 +73,8 @@ j() { json_get "$work/report.json" "$1"; }
 [ "$(j message.dkim.0.selector)" = s1 ] && ok json_dkim_selector || not_ok json_dkim_selector "$(j message.dkim)"
 [ "$(j message.dkim.0.result)" = pass ] && ok json_dkim_pass || not_ok json_dkim_pass "$(j message.dkim)"
 [ "$(j message.spf.result)" = pass ] && ok json_spf_pass || not_ok json_spf_pass "$(j message.spf)"
+[ "$(j message.dmarc.result)" = pass ] && ok json_dmarc_pass || not_ok json_dmarc_pass "$(j message.dmarc)"
+[ "$(j dns.dmarc.policy)" = reject ] && ok json_dmarc_policy_reject || not_ok json_dmarc_policy_reject "$(j dns.dmarc)"
 [ "$(j message.tls.version)" = TLSv1.3 ] && ok json_inbound_tls || not_ok json_inbound_tls "$(j message.tls)"
 [ "$(j message.client.ip)" = "$CLIENT_ADDR" ] && ok json_client_ip || not_ok json_client_ip "$(j message.client)"
 [ "$(j dns.mx.dnssec)" = secure ] && ok json_mx_dnssec_secure || not_ok json_mx_dnssec_secure "$(j dns.mx)"

@@ -1,0 +1,287 @@
+/*
+ * dmarc.c - DMARC record discovery, parsing and alignment (see dmarc.h).
+ *
+ * Trusts nothing in a record: tags are bounded, unknown tags are kept as
+ * problems to show, and a record without a valid p= is not a policy.
+ */
+#include <arpa/nameser.h>
+#include <ctype.h>
+#include <libpsl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analysis/address.h"
+#include "analysis/dmarc.h"
+#include "base/text.h"
+#include "mail/record.h"
+
+#define DMARC_RECORD_MAX 2048
+
+char *dmarc_org_domain(const char *domain)
+{
+	char *lower = text_lower(strdup(domain));
+	size_t n = strlen(lower);
+	if (n > 0 && lower[n - 1] == '.')
+		lower[n - 1] = '\0';
+	const char *reg = psl_registrable_domain(psl_builtin(), lower);
+	char *out = strdup(reg ? reg : lower);
+	free(lower);
+	return out;
+}
+
+int dmarc_aligned(const char *a, const char *b, int strict)
+{
+	if (a == NULL || b == NULL)
+		return 0;
+	if (strict)
+		return strcasecmp(a, b) == 0;
+	char *oa = dmarc_org_domain(a), *ob = dmarc_org_domain(b);
+	int same = strcmp(oa, ob) == 0;
+	free(oa);
+	free(ob);
+	return same;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void problem(json_t *obj, const char *fmt, ...)
+{
+	json_t *list = json_object_get(obj, "problems");
+	if (!json_is_array(list)) {
+		list = json_array();
+		json_object_set_new(obj, "problems", list);
+	}
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_array_append_new(list, record_text(buf, strlen(buf)));
+}
+
+/* uri_list - "mailto:a@x,mailto:b@y" into a JSON array of printable URIs. */
+static json_t *uri_list(const char *v)
+{
+	json_t *arr = json_array();
+	char *copy = strdup(v), *save = NULL;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		json_array_append_new(arr, record_text(text_trim(t), strlen(text_trim(t))));
+	free(copy);
+	return arr;
+}
+
+int dmarc_parse(const char *record, json_t *obj)
+{
+	char *copy = strdup(record), *save = NULL;
+	int first = 1, have_p = 0, bad = 0;
+	for (char *t = strtok_r(copy, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
+		char *tag = text_trim(t);
+		if (*tag == '\0')
+			continue;
+		char *eq = strchr(tag, '=');
+		if (eq == NULL) {
+			problem(obj, "\"%s\" is not tag=value", tag);
+			bad = 1;
+			continue;
+		}
+		*eq = '\0';
+		char *name = text_lower(text_trim(tag)), *value = text_trim(eq + 1);
+		if (first) {
+			first = 0;
+			if (strcmp(name, "v") != 0 || strcmp(value, "DMARC1") != 0) {
+				problem(obj, "%s", "the record must start with v=DMARC1");
+				bad = 1;
+			}
+			continue;
+		}
+		if (strcmp(name, "p") == 0 || strcmp(name, "sp") == 0 || strcmp(name, "np") == 0) {
+			text_lower(value);
+			if (strcmp(value, "none") && strcmp(value, "quarantine") && strcmp(value, "reject")) {
+				problem(obj, "policy \"%s\" is not none, quarantine or reject", value);
+				bad = 1;
+				continue;
+			}
+			json_object_set_new(obj, strcmp(name, "p") == 0 ? "policy"
+						 : strcmp(name, "sp") == 0 ? "subdomain_policy"
+									   : "nonexistent_policy",
+					    json_string(value));
+			have_p |= strcmp(name, "p") == 0;
+		} else if (strcmp(name, "adkim") == 0 || strcmp(name, "aspf") == 0) {
+			text_lower(value);
+			if (strcmp(value, "r") && strcmp(value, "s")) {
+				problem(obj, "alignment mode \"%s\" is not r or s", value);
+				bad = 1;
+				continue;
+			}
+			json_object_set_new(obj, name, json_string(strcmp(value, "s") == 0 ? "strict" : "relaxed"));
+		} else if (strcmp(name, "pct") == 0) {
+			char *end;
+			long pct = strtol(value, &end, 10);
+			if (*value == '\0' || *end || pct < 0 || pct > 100) {
+				problem(obj, "pct=%s is not 0 to 100", value);
+				bad = 1;
+				continue;
+			}
+			json_object_set_new(obj, "pct", json_integer(pct));
+		} else if (strcmp(name, "rua") == 0 || strcmp(name, "ruf") == 0) {
+			json_object_set_new(obj, name, uri_list(value));
+		} else if (strcmp(name, "fo") == 0 || strcmp(name, "rf") == 0 || strcmp(name, "ri") == 0) {
+			json_object_set_new(obj, name, record_text(value, strlen(value)));
+		} else {
+			problem(obj, "unknown tag \"%s\" (ignored)", name);
+		}
+	}
+	free(copy);
+	if (!have_p) {
+		problem(obj, "%s", "no valid p= tag: this is not a usable DMARC policy");
+		bad = 1;
+	}
+	if (!json_object_get(obj, "adkim"))
+		json_object_set_new(obj, "adkim", json_string("relaxed"));
+	if (!json_object_get(obj, "aspf"))
+		json_object_set_new(obj, "aspf", json_string("relaxed"));
+	if (!json_object_get(obj, "pct"))
+		json_object_set_new(obj, "pct", json_integer(100));
+	return bad ? -1 : 0;
+}
+
+/* txt_string - the concatenated character-strings of one TXT rdata. */
+static char *txt_string(const unsigned char *d, size_t len)
+{
+	char *out = malloc(len + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < len;) {
+		size_t n = d[i++];
+		if (i + n > len)
+			break;
+		memcpy(out + o, d + i, n);
+		o += n;
+		i += n;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* lookup_at - the DMARC records at _dmarc.<name>: 1 found (exactly one),
+ * 0 none, -1 temperror; sets *record (malloc'd) and dnssec. */
+static int lookup_at(const analysis_dns_t *dns, const char *name, char **record, json_t *obj)
+{
+	char q[300], err[256];
+	snprintf(q, sizeof(q), "_dmarc.%s", name);
+	dns_answer_t *a = NULL;
+	if (dns->query(dns->arg, q, ns_t_txt, &a, err, sizeof(err)) != 0 || a == NULL)
+		return -1;
+	int rc = 0;
+	if (a->dnssec == DNSSEC_BOGUS || a->outcome == DNS_SERVFAIL) {
+		rc = -1;
+	} else if (a->outcome == DNS_OK) {
+		int found = 0;
+		for (size_t i = 0; i < a->count; i++) {
+			char *t = txt_string(a->rdata[i].data, a->rdata[i].len);
+			if (strncasecmp(t, "v=DMARC1", 8) == 0 && (t[8] == ';' || t[8] == ' ' || t[8] == '\0')) {
+				if (++found == 1 && strlen(t) <= DMARC_RECORD_MAX)
+					*record = t;
+				else
+					free(t);
+			} else {
+				free(t);
+			}
+		}
+		if (found > 1) {
+			problem(obj, "%s", "more than one v=DMARC1 record: receivers ignore them all");
+			free(*record);
+			*record = NULL;
+			found = 0;
+		}
+		rc = found ? 1 : 0;
+		if (rc)
+			json_object_set_new(obj, "dnssec", json_string(dnssec_status_name(a->dnssec)));
+	}
+	dns_answer_free(a);
+	return rc;
+}
+
+json_t *dmarc_lookup(const analysis_dns_t *dns, const char *domain)
+{
+	json_t *obj = json_object();
+	record_set_text(obj, "domain", domain);
+	char *record = NULL, *org = dmarc_org_domain(domain);
+	const char *where = domain;
+	int rc = lookup_at(dns, domain, &record, obj);
+	if (rc == 0 && strcasecmp(org, domain) != 0) {
+		where = org;
+		rc = lookup_at(dns, org, &record, obj);
+	}
+	if (rc < 0) {
+		json_object_set_new(obj, "outcome", json_string("temperror"));
+	} else if (rc == 0) {
+		json_object_set_new(obj, "outcome", json_string("none"));
+	} else {
+		json_object_set_new(obj, "outcome", json_string("found"));
+		record_set_text(obj, "record_domain", where);
+		record_set_text(obj, "record", record);
+		if (dmarc_parse(record, obj) != 0)
+			json_object_set_new(obj, "outcome", json_string("invalid"));
+	}
+	free(record);
+	free(org);
+	return obj;
+}
+
+void dmarc_add_to_report(const analysis_dns_t *dns, json_t *report)
+{
+	const char *domain = json_string_value(json_object_get(report, "domain"));
+	json_t *d = json_object_get(report, "dns");
+	if (domain && json_is_object(d))
+		json_object_set_new(d, "dmarc", dmarc_lookup(dns, domain));
+	json_t *msg = json_object_get(report, "message");
+	json_t *ev = json_is_object(msg) ? dmarc_evaluate(dns, msg) : NULL;
+	if (ev)
+		json_object_set_new(msg, "dmarc", ev);
+}
+
+json_t *dmarc_evaluate(const analysis_dns_t *dns, const json_t *message)
+{
+	const char *from = json_string_value(json_object_get(message, "from"));
+	char *from_domain = from ? address_header_domain(from) : NULL;
+	if (from_domain == NULL)
+		return NULL;
+	json_t *d = dmarc_lookup(dns, from_domain);
+	const char *outcome = json_string_value(json_object_get(d, "outcome"));
+	int strict_spf = strcmp(json_string_value(json_object_get(d, "aspf")) ?: "", "strict") == 0;
+	int strict_dkim = strcmp(json_string_value(json_object_get(d, "adkim")) ?: "", "strict") == 0;
+
+	json_t *spf = json_object_get(message, "spf");
+	int spf_aligned = strcmp(json_string_value(json_object_get(spf, "result")) ?: "", "pass") == 0 &&
+			  dmarc_aligned(json_string_value(json_object_get(spf, "domain")), from_domain, strict_spf);
+	int dkim_aligned = 0;
+	size_t i;
+	json_t *sig;
+	json_array_foreach(json_object_get(message, "dkim"), i, sig)
+		if (strcmp(json_string_value(json_object_get(sig, "result")) ?: "", "pass") == 0 &&
+		    dmarc_aligned(json_string_value(json_object_get(sig, "domain")), from_domain, strict_dkim))
+			dkim_aligned = 1;
+	json_object_set_new(d, "spf_aligned", json_boolean(spf_aligned));
+	json_object_set_new(d, "dkim_aligned", json_boolean(dkim_aligned));
+
+	const char *result = "none";
+	if (strcmp(outcome, "temperror") == 0)
+		result = "temperror";
+	else if (strcmp(outcome, "invalid") == 0)
+		result = "permerror";
+	else if (strcmp(outcome, "found") == 0)
+		result = spf_aligned || dkim_aligned ? "pass" : "fail";
+	json_object_set_new(d, "result", json_string(result));
+	if (strcmp(result, "fail") == 0) {
+		/* The organizational record's sp= governs a subdomain. */
+		const char *rd = json_string_value(json_object_get(d, "record_domain"));
+		const char *sp = json_string_value(json_object_get(d, "subdomain_policy"));
+		int sub = rd && strcasecmp(rd, from_domain) != 0;
+		json_object_set_new(d, "applied_policy",
+				    json_string(sub && sp ? sp : json_string_value(json_object_get(d, "policy")) ?: "none"));
+	}
+	free(from_domain);
+	return d;
+}
