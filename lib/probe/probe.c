@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "mail/record.h"
+#include "probe/dane.h"
 #include "probe/mx.h"
 #include "probe/probe.h"
 #include "probe/smtp_probe.h"
@@ -61,6 +62,7 @@ json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domai
 			json_array_append_new(list, ao);
 		}
 		json_object_set_new(ho, "addresses", list);
+		dane_check_mx(cfg, r, ho);
 		json_array_append_new(hosts, ho);
 	}
 	json_t *dns = json_object();

@@ -148,6 +148,38 @@ static json_t *key_text(X509 *x)
 	return json_string(buf);
 }
 
+/* digest_hex - hex of a digest of DER bytes, the form TLSA records use. */
+static json_t *digest_hex(const EVP_MD *md, const unsigned char *der, int len)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	char hex[2 * EVP_MAX_MD_SIZE + 1];
+	if (len <= 0 || EVP_Digest(der, (size_t)len, d, &n, md, NULL) != 1)
+		return json_null();
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d[i]);
+	return json_string(hex);
+}
+
+/* cert_hashes - SHA-256 and SHA-512 of the whole certificate and of its
+ * SubjectPublicKeyInfo: what TLSA records (RFC 6698 2.1) match against,
+ * and what an admin needs to publish one. */
+static json_t *cert_hashes(X509 *x)
+{
+	json_t *h = json_object();
+	unsigned char *der = NULL;
+	int len = i2d_X509(x, &der);
+	json_object_set_new(h, "cert_sha256", digest_hex(EVP_sha256(), der, len));
+	json_object_set_new(h, "cert_sha512", digest_hex(EVP_sha512(), der, len));
+	OPENSSL_free(der);
+	der = NULL;
+	len = i2d_PUBKEY(X509_get0_pubkey(x), &der);
+	json_object_set_new(h, "spki_sha256", digest_hex(EVP_sha256(), der, len));
+	json_object_set_new(h, "spki_sha512", digest_hex(EVP_sha512(), der, len));
+	OPENSSL_free(der);
+	return h;
+}
+
 json_t *tls_cert_describe(X509 *x)
 {
 	json_t *o = json_object();
@@ -166,6 +198,7 @@ json_t *tls_cert_describe(X509 *x)
 	int sig = X509_get_signature_nid(x);
 	json_object_set_new(o, "signature", sig != NID_undef ? json_string(OBJ_nid2ln(sig))
 							      : json_null());
+	json_object_set_new(o, "hashes", cert_hashes(x));
 	return o;
 }
 

@@ -196,6 +196,47 @@ static int assess_address(json_t *addr, const char *host)
 	return 1;
 }
 
+/* assess_dane - the TLSA records of one MX host and each address's match. */
+static void assess_dane(json_t *mx)
+{
+	json_t *d = json_object_get(mx, "dane");
+	const char *host = str(mx, "host");
+	const char *outcome = str(d, "outcome");
+	if (!json_is_object(d) || outcome == NULL)
+		return;
+	if (is(outcome, "bogus")) {
+		finding_add(d, "dane.bogus", host, NULL);
+		return;
+	}
+	if (is(outcome, "insecure")) {
+		finding_add(d, "dane.insecure", host, NULL);
+		return;
+	}
+	if (is(outcome, "none")) {
+		finding_add(d, "dane.none", host, NULL);
+		return;
+	}
+	if (!is(outcome, "secure"))
+		return;
+	if (json_integer_value(json_object_get(d, "usable_records")) == 0) {
+		finding_add(d, "dane.unusable", host, NULL);
+		return;
+	}
+	size_t k;
+	json_t *addr;
+	json_array_foreach(json_object_get(mx, "addresses"), k, addr) {
+		json_t *ad = json_object_get(addr, "dane");
+		char subject[320];
+		snprintf(subject, sizeof(subject), "%.253s %.46s", host ? host : "?", str(addr, "ip") ?: "?");
+		if (is(str(ad, "state"), "valid"))
+			finding_add(ad, "dane.valid", subject, "matched TLSA record %lld",
+				    (long long)json_integer_value(json_object_get(ad, "matched_record")) + 1);
+		else if (is(str(ad, "state"), "mismatch"))
+			finding_add(ad, "dane.mismatch", subject, "leaf spki_sha256 %s",
+				    str(json_object_get(json_array_get(json_object_get(json_object_get(addr, "tls"), "chain"), 0), "hashes"), "spki_sha256") ?: "?");
+	}
+}
+
 void report_assess(json_t *report)
 {
 	if (!json_is_object(report) || json_object_get(report, "grade"))
@@ -214,6 +255,7 @@ void report_assess(json_t *report)
 			addresses++;
 			tested += (size_t)assess_address(addr, str(mx, "host"));
 		}
+		assess_dane(mx);
 	}
 	/* Nothing answered although there was something to try: unreachable,
 	 * unless every address was left untested on purpose (refused network,

@@ -94,6 +94,26 @@ static int has_tested_address(const json_t *report, int *any_address)
 	return 0;
 }
 
+/* all_tested_dane_valid - 1 if at least one address was tested and every
+ * tested address matched its host's secure TLSA records. */
+static int all_tested_dane_valid(const json_t *report)
+{
+	size_t i, k, n = 0;
+	json_t *mx, *addr;
+	json_array_foreach(json_object_get(report, "mx"), i, mx) {
+		json_array_foreach(json_object_get(mx, "addresses"), k, addr) {
+			const char *st = json_string_value(json_object_get(addr, "state"));
+			if (st == NULL || strcmp(st, "tested") != 0)
+				continue;
+			const char *d = json_string_value(json_object_get(json_object_get(addr, "dane"), "state"));
+			if (d == NULL || strcmp(d, "valid") != 0)
+				return 0;
+			n++;
+		}
+	}
+	return n > 0;
+}
+
 static int severity_rank(finding_severity_t s)
 {
 	switch (s) {
@@ -203,6 +223,11 @@ json_t *report_grade(const json_t *report)
 		}
 	}
 
+	/* A+ : receiving at A and every address that was tested authenticated
+	 * by DANE, so senders cannot be downgraded or intercepted. */
+	if (areas[1].judged && areas[1].grade == GRADE_A && all_tested_dane_valid(report))
+		areas[1].grade = GRADE_A_PLUS;
+
 	json_t *out = json_object();
 	json_t *caps = json_array();
 	json_t *not_graded = json_object();
@@ -223,8 +248,11 @@ json_t *report_grade(const json_t *report)
 			json_object_set(c, "subject", json_object_get(areas[a].capped_by, "subject") ?: json_null());
 			json_array_append_new(caps, c);
 		}
-		if (!overall_set || areas[a].grade > overall) {
-			overall = areas[a].grade;
+		/* Only receiving can reach A+; an A elsewhere does not hold it back. */
+		grade_t g = areas[a].grade == GRADE_A && areas[1].grade == GRADE_A_PLUS ? GRADE_A_PLUS
+											  : areas[a].grade;
+		if (!overall_set || g > overall) {
+			overall = g;
 			overall_cap = areas[a].capped_by;
 		}
 		overall_set = 1;

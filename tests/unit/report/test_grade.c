@@ -66,6 +66,21 @@ static const struct {
 	{ "unsigned MX caps policy at B",
 	  DNS("insecure") "," MX(GOOD_ADDR),
 	  "B", NULL, "A", "B", "dns.mx.dnssec_insecure" },
+	{ "DANE on every tested address earns A+",
+	  DNS("secure") ",\"mx\":[{\"host\":\"mx.example.org\",\"dane\":{\"outcome\":\"secure\",\"usable_records\":1},"
+	  "\"addresses\":[{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"dane\":{\"state\":\"valid\",\"matched_record\":0},"
+	  "\"tls\":{\"version\":\"TLSv1.3\",\"verified\":true,\"name_match\":true}}]}]",
+	  "A+", NULL, "A+", "A", NULL },
+	{ "a TLSA mismatch is an F",
+	  DNS("secure") ",\"mx\":[{\"host\":\"mx.example.org\",\"dane\":{\"outcome\":\"secure\",\"usable_records\":1},"
+	  "\"addresses\":[{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"dane\":{\"state\":\"mismatch\"},"
+	  "\"tls\":{\"version\":\"TLSv1.3\",\"verified\":true,\"name_match\":true}}]}]",
+	  "F", NULL, "F", "A", "dane.mismatch" },
+	{ "DANE-EE authenticates a self-signed certificate: A+",
+	  DNS("secure") ",\"mx\":[{\"host\":\"mx.example.org\",\"dane\":{\"outcome\":\"secure\",\"usable_records\":1},"
+	  "\"addresses\":[{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"dane\":{\"state\":\"valid\"},"
+	  "\"tls\":{\"version\":\"TLSv1.2\",\"verified\":false,\"verify_error\":\"self-signed certificate\",\"name_match\":true}}]}]",
+	  "A+", NULL, "A+", "A", NULL },
 	{ "null MX: receiving not graded",
 	  "\"dns\":{\"mx\":{\"outcome\":\"ok\",\"dnssec\":\"secure\",\"null_mx\":true}},\"mx\":[]",
 	  "A", NULL, NULL, "A", NULL },
