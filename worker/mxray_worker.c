@@ -162,8 +162,9 @@ static int handle(const mxray_config_t *cfg, resolver_t *r, store_t *s, store_en
 	if (store_count(s, "jobs_processed") != 0)
 		log_error("redis: cannot count the job: %s", store_last_error(s));
 	size_t total, tested = probe_count_tested(rep, &total);
-	log_info("job %s: token %s domain %.253s: %lld ms, %zu of %zu addresses tested", e->id,
-		 token, domain, clock_ms() - t0, tested, total);
+	const char *grade = json_string_value(json_object_get(json_object_get(rep, "grade"), "overall"));
+	log_info("job %s: token %s domain %.253s grade %s: %lld ms, %zu of %zu addresses tested", e->id,
+		 token, domain, grade ? grade : "-", clock_ms() - t0, tested, total);
 	json_decref(rep);
 	return 0;
 }
