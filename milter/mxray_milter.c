@@ -357,35 +357,13 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = NULL;
-	int verbose = 0, ch;
 	char err[512];
-
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (path == NULL)
-		path = config_default_path();
-	log_init("mxray-milter", LOG_DEST_STDERR, verbose);
-	if (config_load(path, &milter_cfg, err, sizeof(err)) != 0)
-		log_fatal("config: %s", err);
-	log_init("mxray-milter", milter_cfg.log_dest, verbose);
+	int rc0 = daemon_init(argc, argv, "mxray-milter", usage, &milter_cfg);
+	if (rc0 >= 0)
+		return rc0;
 	if (milter_cfg.test_addresses == NULL || milter_cfg.test_addresses[0] == NULL)
 		log_warn("config %s: [milter] test_addresses is empty: every message passes untested",
-			 path);
+			 milter_cfg.path);
 
 	milter_resolver = resolver_new(&milter_cfg, err, sizeof(err));
 	if (milter_resolver == NULL)

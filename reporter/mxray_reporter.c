@@ -58,17 +58,7 @@
 #include "site.h"
 
 #define REPORTER_BLOCK_MS 5000
-#define REPORTER_CONNECT_TIMEOUT_MS 5000
-#define REPORTER_BACKOFF_MAX_MS 30000
 #define REPORTER_SUBMIT_TRIES 3
-
-static volatile sig_atomic_t reporter_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	reporter_stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -76,17 +66,6 @@ static void usage(FILE *f)
 		"  -c FILE   configuration file (default: %s)\n"
 		"  -v        verbose (debug) logging\n"
 		"  --help    this text\n", config_default_path());
-}
-
-/* sleep_ms - sleep, but wake early when asked to stop. */
-static void sleep_ms(long long ms)
-{
-	while (ms > 0 && !reporter_stop) {
-		long long step = ms > 200 ? 200 : ms;
-		struct timespec ts = { step / 1000, (step % 1000) * 1000000 };
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
 }
 
 /* rcpt_domain - the domain of an address, for logs (not the local part). */
@@ -107,8 +86,8 @@ static int submit_with_retry(const mxray_config_t *cfg, const char *token, const
 			return 0;
 		log_error("token %s: reply to %s: try %d of %d failed: %s", token,
 			  rcpt_domain(rcpt), i, REPORTER_SUBMIT_TRIES, err);
-		if (i < REPORTER_SUBMIT_TRIES && !reporter_stop) {
-			sleep_ms(wait);
+		if (i < REPORTER_SUBMIT_TRIES && !daemon_stopping) {
+			daemon_sleep_ms(wait);
 			wait *= 2;
 		}
 	}
@@ -196,41 +175,13 @@ static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = NULL;
-	int verbose = 0, ch;
 	mxray_config_t cfg;
 	char err[1024];
+	int rc0 = daemon_init(argc, argv, "mxray-reporter", usage, &cfg);
+	if (rc0 >= 0)
+		return rc0;
 
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	log_init("mxray-reporter", LOG_DEST_STDERR, verbose);
-	if (path == NULL)
-		path = config_default_path();
-	if (config_load(path, &cfg, err, sizeof(err)) != 0)
-		log_fatal("config: %s", err);
-	log_init("mxray-reporter", cfg.log_dest, verbose);
-
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	daemon_handle_signals();
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		log_fatal("libcurl cannot be initialised");
 
@@ -243,32 +194,12 @@ int main(int argc, char **argv)
 
 	store_t *s = NULL;
 	long long backoff = 0;
-	while (!reporter_stop) {
-		if (s == NULL) {
-			s = store_connect(&cfg, REPORTER_CONNECT_TIMEOUT_MS, err, sizeof(err));
-			if (s == NULL) {
-				backoff = backoff ? backoff * 2 : 500;
-				if (backoff > REPORTER_BACKOFF_MAX_MS)
-					backoff = REPORTER_BACKOFF_MAX_MS;
-				log_error("%s; retrying in %lld ms", err, backoff);
-				sleep_ms(backoff);
-				continue;
-			}
-		}
+	while (!daemon_stopping) {
+		if (s == NULL && (s = daemon_store_connect(&cfg, &backoff)) == NULL)
+			continue;
 		store_entry_t e;
-		/* Replies a dead reporter, or failed submissions, left behind. */
-		int rc = store_claim_stale(s, STORE_STREAM_REPORTS, cfg.consumer_name,
-					   cfg.reclaim_idle_ms, &e);
-		if (rc == 0)
-			rc = store_read(s, STORE_STREAM_REPORTS, cfg.consumer_name,
-					REPORTER_BLOCK_MS, &e);
-		if (rc == 1 && e.deliveries > cfg.max_deliveries) {
-			log_error("reports entry %s: token %s failed %lld times, moved to the "
-				  "dead letters", e.id, e.token ? e.token : "?", e.deliveries - 1);
-			rc = store_dead_letter(s, STORE_STREAM_REPORTS, &e, "too many deliveries") == 0
-				     ? 1 : -1;
-			store_entry_clear(&e);
-		} else if (rc == 1) {
+		int rc = daemon_next_entry(s, &cfg, STORE_STREAM_REPORTS, REPORTER_BLOCK_MS, &e);
+		if (rc == 1) {
 			rc = handle(&cfg, s, &e) < 0 ? -1 : 1;
 			store_entry_clear(&e);
 		}

@@ -44,16 +44,6 @@
 #include "probe/probe.h"
 
 #define WORKER_BLOCK_MS 5000
-#define WORKER_CONNECT_TIMEOUT_MS 5000
-#define WORKER_BACKOFF_MAX_MS 30000
-
-static volatile sig_atomic_t worker_stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	worker_stop = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -61,17 +51,6 @@ static void usage(FILE *f)
 		"  -c FILE   configuration file (default: %s)\n"
 		"  -v        verbose (debug) logging\n"
 		"  --help    this text\n", config_default_path());
-}
-
-/* sleep_ms - sleep, but wake early when asked to stop. */
-static void sleep_ms(long long ms)
-{
-	while (ms > 0 && !worker_stop) {
-		long long step = ms > 200 ? 200 : ms;
-		struct timespec ts = { step / 1000, (step % 1000) * 1000000 };
-		nanosleep(&ts, NULL);
-		ms -= step;
-	}
 }
 
 /* build_report - the whole report for a job; NULL with err. */
@@ -171,42 +150,14 @@ static int handle(const mxray_config_t *cfg, resolver_t *r, store_t *s, store_en
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *path = NULL;
-	int verbose = 0, ch;
 	mxray_config_t cfg;
 	char err[1024];
-
-	while ((ch = getopt_long(argc, argv, "c:vh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': path = optarg; break;
-		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	log_init("mxray-worker", LOG_DEST_STDERR, verbose);
-	if (path == NULL)
-		path = config_default_path();
-	if (config_load(path, &cfg, err, sizeof(err)) != 0)
-		log_fatal("config: %s", err);
-	log_init("mxray-worker", cfg.log_dest, verbose);
+	int rc0 = daemon_init(argc, argv, "mxray-worker", usage, &cfg);
+	if (rc0 >= 0)
+		return rc0;
 	daemon_drop_privileges(cfg.worker_user, "[worker] user");
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	daemon_handle_signals();
 
 	resolver_t *r = resolver_new(&cfg, err, sizeof(err));
 	if (r == NULL)
@@ -215,48 +166,18 @@ int main(int argc, char **argv)
 
 	store_t *s = NULL;
 	long long backoff = 0;
-	while (!worker_stop) {
-		if (s == NULL) {
-			s = store_connect(&cfg, WORKER_CONNECT_TIMEOUT_MS, err, sizeof(err));
-			if (s == NULL) {
-				backoff = backoff ? backoff * 2 : 500;
-				if (backoff > WORKER_BACKOFF_MAX_MS)
-					backoff = WORKER_BACKOFF_MAX_MS;
-				log_error("redis %s: %s; retrying in %lld ms", cfg.redis_address, err,
-					  backoff);
-				sleep_ms(backoff);
-				continue;
-			}
-			if (backoff)
-				log_info("redis %s: connected again", cfg.redis_address);
-			backoff = 0;
-		}
+	while (!daemon_stopping) {
+		if (s == NULL && (s = daemon_store_connect(&cfg, &backoff)) == NULL)
+			continue;
 		store_entry_t e;
-		memset(&e, 0, sizeof(e));
-		/* Jobs a dead worker left behind first, then new ones. */
-		int rc = store_claim_stale(s, STORE_STREAM_JOBS, cfg.consumer_name,
-					   cfg.reclaim_idle_ms, &e);
-		if (rc > 0)
-			log_info("job %s: taken over after %lld ms idle (delivery %lld)", e.id,
-				 cfg.reclaim_idle_ms, e.deliveries);
-		if (rc == 0)
-			rc = store_read(s, STORE_STREAM_JOBS, cfg.consumer_name, WORKER_BLOCK_MS, &e);
+		int rc = daemon_next_entry(s, &cfg, STORE_STREAM_JOBS, WORKER_BLOCK_MS, &e);
 		if (rc == 0)
 			continue;
-		if (rc > 0 && e.deliveries > cfg.max_deliveries) {
-			log_error("job %s: failed %lld times, moved to the dead letters", e.id,
-				  e.deliveries - 1);
-			rc = store_dead_letter(s, STORE_STREAM_JOBS, &e, "too many deliveries");
-			store_entry_clear(&e);
-			if (rc == 0)
-				continue;
-			rc = -1;
-		}
 		if (rc > 0) {
 			rc = handle(&cfg, r, s, &e);
 			store_entry_clear(&e);
 			if (rc == 1) {
-				sleep_ms(1000);	/* environment trouble: do not spin */
+				daemon_sleep_ms(1000);	/* environment trouble: do not spin */
 				continue;
 			}
 			if (rc == 0)
@@ -266,7 +187,7 @@ int main(int argc, char **argv)
 		store_free(s);
 		s = NULL;
 		backoff = backoff ? backoff : 250;
-		sleep_ms(backoff);
+		daemon_sleep_ms(backoff);
 	}
 	log_info("stopping on signal");
 	store_free(s);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/ini.h"
 #include "base/text.h"
@@ -111,6 +112,13 @@ int ini_parse_file(const char *path, ini_handler_t handler, void *arg, char *err
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && !S_ISREG(st.st_mode)) {
+		fclose(f);
+		snprintf(err, errlen, "%s: not a regular file (a directory?): give the config "
+			 "file's path", path);
 		return -1;
 	}
 	/* Config files are small; 1 MiB is far beyond any real one. */

@@ -138,6 +138,8 @@ TEST(missing_file_says_so)
 	char err[512] = "";
 	CHECK_INT(config_load("/nonexistent/mxray.conf", &cfg, err, sizeof(err)), -1);
 	CHECK(strstr(err, "/nonexistent/mxray.conf: cannot open") != NULL);
+	CHECK_INT(config_load("/tmp", &cfg, err, sizeof(err)), -1);
+	CHECK(strstr(err, "/tmp: not a regular file") != NULL);
 }
 
 TEST(test_addresses_match_case_insensitively)
