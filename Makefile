@@ -161,3 +161,9 @@ clean:
 
 .PHONY: all unit deps demo check clean install uninstall docs fuzz fuzz-bins
 .SECONDARY:
+
+# Record testssl.sh's view of each sandbox MX flavour (minutes; root), the
+# fixtures of tests/e2e/tls_scan_agreement.sh.
+testssl-fixtures:
+	./tests/fixtures/testssl/regen.sh
+.PHONY: testssl-fixtures

@@ -1,0 +1,52 @@
+/*
+ * tls_scan.h - the TLS scan of one MX address: every protocol (SSLv2 to
+ * TLS 1.3) and every cipher suite it accepts, after STARTTLS, with
+ * hand-built ClientHellos (clienthello.h), never a completed handshake.
+ *
+ * Each handshake is a NEW connection: connect, greeting, EHLO, STARTTLS
+ * (smtp_client_starttls_raw), then the raw hello on the plain socket, so
+ * the abuse guard and the verb whitelist of smtp_client apply to every
+ * one. At most TLS_SCAN_MAX_PARALLEL connections are open at once per
+ * address (protocols are scanned in parallel), at most
+ * TLS_SCAN_MAX_HANDSHAKES in all, and all before the job deadline.
+ *
+ * Per protocol: offer up to 128 suites, record the one chosen, remove it,
+ * repeat until the server refuses; one or two more hellos tell server
+ * from client preference (and the server's order when suites came from
+ * several lists). Then supported groups (TLS 1.3 HelloRetryRequests, or
+ * the ServerKeyExchange of TLS 1.2), the DHE prime size, and extensions.
+ * The result is the address's "tls_scan" object (docs/report-format.md)
+ * with findings from lib/mail/findings/scan.def.
+ */
+#ifndef MXRAY_PROBE_TLS_SCAN_H
+#define MXRAY_PROBE_TLS_SCAN_H
+
+#include <jansson.h>
+#include "base/netaddr.h"
+#include "mail/config.h"
+
+#define TLS_SCAN_MAX_PARALLEL 3
+#define TLS_SCAN_MAX_HANDSHAKES 1500
+
+/* How the scan gets a socket ready for a ClientHello: open returns a
+ * connected fd (0) or -1 with err; close ends that connection. The
+ * default (tls_scan_address) speaks SMTP up to STARTTLS; tests plug in
+ * plain TCP to a TLS server. */
+typedef struct tls_scan_link {
+	int (*open)(void *ctx, int *fd, void **conn, char *err, size_t errlen);
+	void (*close)(void *ctx, void *conn);
+	void *ctx;
+} tls_scan_link_t;
+
+/* tls_scan_run - scan through link; sni may be NULL; deadline is absolute
+ * clock_ms(); hello_timeout_ms bounds each hello's answer. Never fails:
+ * problems are noted in the result's "errors". Adds findings with subject. */
+json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *subject,
+		     long long hello_timeout_ms, long long deadline);
+
+/* tls_scan_address - scan addr of MX host over SMTP STARTTLS on
+ * cfg->smtp_port (a new connection per hello). */
+json_t *tls_scan_address(const mxray_config_t *cfg, const char *host, const netaddr_t *addr,
+			 long long job_deadline);
+
+#endif
