@@ -354,6 +354,11 @@ int netio_start_tls(netio_t *io, SSL *ssl, long long deadline_ms, char *err, siz
 	}
 }
 
+int netio_fd(const netio_t *io)
+{
+	return io->fd;
+}
+
 SSL *netio_ssl(const netio_t *io)
 {
 	return io->ssl;

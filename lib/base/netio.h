@@ -62,6 +62,9 @@ size_t netio_pending(const netio_t *io);
  * plaintext is buffered: bytes sent before the handshake must never be read
  * as if they came over TLS. 0 or -1 with err. */
 int netio_start_tls(netio_t *io, SSL *ssl, long long deadline_ms, char *err, size_t errlen);
+/* netio_fd - the socket (borrowed: netio_free closes it), for callers that
+ * speak a protocol of their own on it (the TLS scan's raw ClientHellos). */
+int netio_fd(const netio_t *io);
 /* netio_ssl - the TLS session (borrowed), NULL before netio_start_tls. */
 SSL *netio_ssl(const netio_t *io);
 

@@ -46,6 +46,11 @@ static int resolver_setup(struct ub_ctx *ctx, const mxray_config_t *cfg, char *e
 	/* Last: removing a zone finalizes the context; options set after fail. */
 	if ((rc = ub_ctx_zone_remove(ctx, "test.")) != 0 && rc != UB_NOERROR)
 		goto fail;
+	/* The probe's PTR lookups of loopback addresses (the sandbox serves
+	 * 127.in-addr.arpa) must reach DNS, not libunbound's built-in zone;
+	 * real probes never target loopback (the abuse guard). */
+	if ((rc = ub_ctx_zone_remove(ctx, "127.in-addr.arpa.")) != 0 && rc != UB_NOERROR)
+		goto fail;
 	return 0;
 fail:
 	snprintf(err, errlen, "libunbound setup: %s", ub_strerror(rc));

@@ -1,18 +1,29 @@
 /*
- * dane.c - TLSA lookup and matching (see dane.h).
+ * dane.c - TLSA lookup and DANE verification (see dane.h).
  *
- * Trusts the validator for the DNSSEC status and nothing in the records:
- * rdata shorter than 3 bytes, unknown parameters and hash lengths that do
- * not fit are reported as problems, never matched.
+ * Trusts the validator for the DNSSEC status and OpenSSL's DANE code for
+ * the match; nothing in the records: rdata shorter than 4 bytes, unknown
+ * parameters and hash lengths that do not fit their matching type are
+ * reported as problems, never matched.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
+#include "base/log.h"
+#include "mail/finding.h"
 #include "mail/record.h"
+#include "probe/txt.h"
 #include "probe/dane.h"
 
 #define TLSA_TYPE 52
-#define TLSA_HEX_MAX 256	/* SHA-512 is 128 hex digits */
+#define TLSA_DATA_MAX 2048	/* bytes of association data kept (a full certificate fits) */
+#define TLSA_RECORDS_MAX 32
 
 static const char *usage_name(int u)
 {
@@ -20,36 +31,113 @@ static const char *usage_name(int u)
 	return u >= 0 && u <= 3 ? names[u] : "unknown";
 }
 
-/* hash_key - the chain hash a (selector, matching type) pair compares with. */
-static const char *hash_key(int selector, int mtype)
+/* data_len_ok - the association data length fits the matching type. */
+static int data_len_ok(int mtype, size_t len)
 {
-	if (selector == 0 && mtype == 1) return "cert_sha256";
-	if (selector == 0 && mtype == 2) return "cert_sha512";
-	if (selector == 1 && mtype == 1) return "spki_sha256";
-	if (selector == 1 && mtype == 2) return "spki_sha512";
-	return NULL;
+	return (mtype == 0 && len > 0) || (mtype == 1 && len == 32) || (mtype == 2 && len == 64);
 }
 
-/* record_matches - 1 if the TLSA record matches the chain of an address:
- * DANE-EE against the leaf, DANE-TA against any certificate above it. */
-static int record_matches(const json_t *rec, const json_t *chain)
+static void hex(const unsigned char *p, size_t n, char *out, size_t outlen)
 {
-	int usage = (int)json_integer_value(json_object_get(rec, "usage"));
-	const char *key = hash_key((int)json_integer_value(json_object_get(rec, "selector")),
-				   (int)json_integer_value(json_object_get(rec, "matching_type")));
-	const char *data = json_string_value(json_object_get(rec, "data"));
-	if (key == NULL || data == NULL || (usage != 2 && usage != 3))
-		return 0;
+	size_t o = 0;
+	for (size_t k = 0; k < n && o + 3 <= outlen; k++, o += 2)
+		snprintf(out + o, 3, "%02x", p[k]);
+	out[o] = '\0';
+}
+
+/* One usable record, kept for verification. */
+typedef struct tlsa {
+	int index;		/* in the report's "records" */
+	unsigned char usage, selector, mtype;
+	unsigned char data[TLSA_DATA_MAX];
+	size_t len;
+} tlsa_t;
+
+/* chain_from_json - the certificates of an address's "tls.chain" (their
+ * "pem"), leaf first; NULL if there is none. */
+static STACK_OF(X509) *chain_from_json(const json_t *chain)
+{
+	STACK_OF(X509) *sk = sk_X509_new_null();
 	size_t i;
-	json_t *cert;
-	json_array_foreach(chain, i, cert) {
-		if ((usage == 3 && i != 0) || (usage == 2 && i == 0))
-			continue;
-		const char *h = json_string_value(json_object_get(json_object_get(cert, "hashes"), key));
-		if (h && strcasecmp(h, data) == 0)
-			return 1;
+	json_t *c;
+	json_array_foreach(chain, i, c) {
+		const char *pem = json_string_value(json_object_get(c, "pem"));
+		if (pem == NULL)
+			break;
+		BIO *b = BIO_new_mem_buf(pem, -1);
+		X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+		if (x == NULL)
+			break;
+		sk_X509_push(sk, x);
 	}
-	return 0;
+	if (sk_X509_num(sk) == 0) {
+		sk_X509_free(sk);
+		return NULL;
+	}
+	return sk;
+}
+
+/* verify - DANE-verify one chain for host against the records: the
+ * address's "dane" object (new reference). */
+static json_t *verify(SSL_CTX *ctx, const char *host, const tlsa_t *t, size_t nt,
+		      STACK_OF(X509) *sk)
+{
+	json_t *ad = json_object();
+	SSL *s = SSL_new(ctx);
+	X509_STORE_CTX *x = X509_STORE_CTX_new();
+	int added = 0;
+
+	if (s == NULL || x == NULL || SSL_dane_enable(s, host) <= 0) {
+		ERR_clear_error();
+		json_object_set_new(ad, "state", json_string("not_checked"));
+		json_object_set_new(ad, "reason", json_string("OpenSSL could not set up DANE"));
+		goto out;
+	}
+	/* RFC 7672 3.1.1: no name checks for DANE-EE(3). */
+	SSL_dane_set_flags(s, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (size_t i = 0; i < nt; i++)
+		if (SSL_dane_tlsa_add(s, t[i].usage, t[i].selector, t[i].mtype, t[i].data, t[i].len) > 0)
+			added++;
+	ERR_clear_error();
+	if (added == 0) {
+		json_object_set_new(ad, "state", json_string("not_checked"));
+		json_object_set_new(ad, "reason", json_string("OpenSSL accepted none of the records"));
+		goto out;
+	}
+	X509_STORE_CTX_init(x, SSL_CTX_get_cert_store(ctx), sk_X509_value(sk, 0), sk);
+	X509_STORE_CTX_set_default(x, "ssl_server");
+	X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(x), SSL_get0_param(s));
+	X509_STORE_CTX_set0_dane(x, SSL_get0_dane(s));
+	int ok = X509_verify_cert(x) == 1;
+	int err = X509_STORE_CTX_get_error(x);
+	ERR_clear_error();
+	if (!ok) {
+		json_object_set_new(ad, "state", json_string("mismatch"));
+		json_object_set_new(ad, "matched_record", json_null());
+		json_object_set_new(ad, "depth", json_null());
+		json_object_set_new(ad, "reason", json_string(X509_verify_cert_error_string(err)));
+		goto out;
+	}
+	/* SSL_get0_dane_tlsa reads the verify result of the SSL object. */
+	SSL_set_verify_result(s, X509_V_OK);
+	uint8_t u, sel, mt;
+	unsigned const char *data = NULL;
+	size_t dlen = 0;
+	int depth = SSL_get0_dane_tlsa(s, &u, &sel, &mt, &data, &dlen);
+	int matched = -1;
+	for (size_t i = 0; i < nt && matched < 0 && depth >= 0; i++)
+		if (t[i].usage == u && t[i].selector == sel && t[i].mtype == mt && t[i].len == dlen &&
+		    memcmp(t[i].data, data, dlen) == 0)
+			matched = t[i].index;
+	json_object_set_new(ad, "state", json_string("valid"));
+	json_object_set_new(ad, "matched_record", matched >= 0 ? json_integer(matched) : json_null());
+	json_object_set_new(ad, "depth", depth >= 0 ? json_integer(depth) : json_null());
+	json_object_set_new(ad, "reason", json_null());
+out:
+	X509_STORE_CTX_free(x);
+	SSL_free(s);
+	return ad;
 }
 
 void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
@@ -62,8 +150,12 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 	json_t *d = json_object();
 	record_set_text(d, "tlsa_name", name);
 	json_t *records = json_array(), *problems = json_array();
+	tlsa_t *t = calloc(TLSA_RECORDS_MAX, sizeof(*t));
+	size_t nt = 0, pkix = 0;
 	dns_answer_t *a = NULL;
 	const char *outcome;
+	if (t == NULL)
+		log_panic("dane_check_mx: out of memory");
 	if (resolver_query(r, name, TLSA_TYPE, &a, err, sizeof(err)) != 0) {
 		outcome = "temperror";
 	} else {
@@ -76,23 +168,35 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 			outcome = "none";
 		else
 			outcome = a->dnssec == DNSSEC_SECURE ? "secure" : "insecure";
-		for (size_t i = 0; a->outcome == DNS_OK && i < a->count; i++) {
+		for (size_t i = 0; a->outcome == DNS_OK && i < a->count && i < TLSA_RECORDS_MAX; i++) {
 			const unsigned char *p = a->rdata[i].data;
 			size_t n = a->rdata[i].len;
-			if (n < 4 || 2 * (n - 3) > TLSA_HEX_MAX) {
-				char msg[80];
-				snprintf(msg, sizeof(msg), "TLSA record %zu has %zu bytes of rdata", i + 1, n);
+			char hx[2 * 64 + 1], msg[300];
+			if (n < 4 || n - 3 > TLSA_DATA_MAX || (p[2] <= 2 && !data_len_ok(p[2], n - 3))) {
+				hex(p, n < 64 ? n : 64, hx, sizeof(hx));
+				snprintf(msg, sizeof(msg), "TLSA record %zu: %zu bytes of rdata%s, "
+					 "not a valid record: %s%s", i + 1, n,
+					 n >= 4 ? " (hash length does not fit the matching type)" : "",
+					 hx, n > 64 ? "..." : "");
 				json_array_append_new(problems, json_string(msg));
 				continue;
 			}
-			char hex[TLSA_HEX_MAX + 1];
-			for (size_t k = 3; k < n; k++)
-				snprintf(hex + 2 * (k - 3), 3, "%02x", p[k]);
-			json_t *rec = json_pack("{si si si ss ss}", "usage", p[0], "selector", p[1],
+			char data[2 * TLSA_DATA_MAX + 1];
+			hex(p + 3, n - 3, data, sizeof(data));
+			int usable = (p[0] == 2 || p[0] == 3) && p[1] <= 1 && p[2] <= 2;
+			pkix += p[0] <= 1;
+			json_t *rec = json_pack("{si si si ss ss sb}", "usage", p[0], "selector", p[1],
 						"matching_type", p[2], "usage_name", usage_name(p[0]),
-						"data", hex);
-			json_object_set_new(rec, "usable", json_boolean((p[0] == 2 || p[0] == 3) &&
-									hash_key(p[1], p[2]) != NULL));
+						"data", data, "usable", usable);
+			if (usable && a->dnssec == DNSSEC_SECURE) {
+				t[nt].index = (int)json_array_size(records);
+				t[nt].usage = p[0];
+				t[nt].selector = p[1];
+				t[nt].mtype = p[2];
+				memcpy(t[nt].data, p + 3, n - 3);
+				t[nt].len = n - 3;
+				nt++;
+			}
 			json_array_append_new(records, rec);
 		}
 	}
@@ -101,31 +205,52 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 	json_object_set_new(d, "outcome", json_string(outcome));
 	json_object_set_new(d, "records", records);
 	json_object_set_new(d, "problems", problems);
-
-	int usable = 0;
-	size_t i;
+	size_t usable = 0, i;
 	json_t *rec;
 	json_array_foreach(records, i, rec)
 		usable += json_is_true(json_object_get(rec, "usable"));
-	json_object_set_new(d, "usable_records", json_integer(usable));
+	json_object_set_new(d, "usable_records", json_integer((json_int_t)usable));
+	if (json_array_size(problems) > 0) {
+		char *p = probe_join(problems);
+		finding_add(d, "dane.malformed", host, "%s", p);
+		free(p);
+	}
+	if (pkix > 0 && strcmp(outcome, "secure") == 0)
+		finding_add(d, "dane.pkix_usage", host, "%zu record(s) with usage 0 or 1", pkix);
 	json_object_set_new(mx_host, "dane", d);
-	if (strcmp(outcome, "secure") != 0 || usable == 0)
+	if (nt == 0) {
+		free(t);
 		return;
+	}
 
-	/* Secure and usable: each address must present a matching chain. */
+	/* Secure and usable: each address's chain must pass DANE. */
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	if (ctx == NULL || SSL_CTX_dane_enable(ctx) <= 0) {
+		log_error("dane_check_mx: OpenSSL could not set up DANE");
+		SSL_CTX_free(ctx);
+		free(t);
+		return;
+	}
 	json_t *addr;
 	json_array_foreach(json_object_get(mx_host, "addresses"), i, addr) {
-		json_t *chain = json_object_get(json_object_get(addr, "tls"), "chain");
-		if (!json_is_array(chain) || json_array_size(chain) == 0)
+		/* RFC 7672 2.2: with usable secure TLSA, senders require TLS. */
+		const char *st = json_string_value(json_object_get(addr, "starttls"));
+		if (st != NULL && strcmp(st, "ok") != 0) {
+			json_t *ad = json_pack("{ss sn sn ss}", "state", "no_tls", "matched_record",
+					       "depth", "reason", "STARTTLS did not succeed");
+			char subject[320];
+			snprintf(subject, sizeof(subject), "%.253s %.46s", host,
+				 json_string_value(json_object_get(addr, "ip")) ?: "?");
+			finding_add(ad, "dane.no_starttls", subject, "STARTTLS %s", st);
+			json_object_set_new(addr, "dane", ad);
 			continue;
-		int matched = -1;
-		size_t k;
-		json_array_foreach(records, k, rec)
-			if (matched < 0 && record_matches(rec, chain))
-				matched = (int)k;
-		json_t *ad = json_object();
-		json_object_set_new(ad, "state", json_string(matched >= 0 ? "valid" : "mismatch"));
-		json_object_set_new(ad, "matched_record", matched >= 0 ? json_integer(matched) : json_null());
-		json_object_set_new(addr, "dane", ad);
+		}
+		STACK_OF(X509) *sk = chain_from_json(json_object_get(json_object_get(addr, "tls"), "chain"));
+		if (sk == NULL)
+			continue;
+		json_object_set_new(addr, "dane", verify(ctx, host, t, nt, sk));
+		sk_X509_pop_free(sk, X509_free);
 	}
+	SSL_CTX_free(ctx);
+	free(t);
 }

@@ -5,9 +5,15 @@
  * Only a DNSSEC-secure TLSA RRset counts (RFC 7672 2.2); an insecure one
  * is ignored by senders, a bogus one makes them defer mail. SMTP uses
  * DANE-TA(2) and DANE-EE(3) only; PKIX-TA(0) and PKIX-EE(1) records are
- * unusable (RFC 7672 3.1.3). Matching is done against the hashes of the
- * chain as sent, recorded by tls_probe (cert/spki, SHA-256/512); full
- * matching type 0 is reported as not checked.
+ * unusable (RFC 7672 3.1.3). Each address's chain as sent (the "pem" of
+ * every certificate tls_probe recorded) is verified offline with
+ * OpenSSL's DANE API (SSL_dane_enable, SSL_dane_tlsa_add,
+ * X509_STORE_CTX_set0_dane, SSL_get0_dane_tlsa) against an empty trust
+ * store: a DANE-TA(2) key must be in the chain as sent (RFC 7672 3.1.2),
+ * DANE-TA matches need the MX host name in the certificate, DANE-EE(3)
+ * matches need no name and no validity check (RFC 7672 3.1.1).
+ * Malformed rdata (too short, a hash of the wrong length) is a problem
+ * quoted in hex, never matched.
  */
 #ifndef MXRAY_PROBE_DANE_H
 #define MXRAY_PROBE_DANE_H

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/log.h"
 #include "base/text.h"
+#include "mail/finding.h"
 #include "mail/record.h"
 #include "probe/mx.h"
 
@@ -65,6 +67,7 @@ static void add_host(mx_list_t *l, size_t *cap, const char *name, int pref)
 		if (strcmp(l->hosts[i].name, name) == 0) {
 			if (pref < l->hosts[i].preference)
 				l->hosts[i].preference = pref;
+			l->duplicates++;
 			return;
 		}
 	if (l->count == *cap) {
@@ -139,6 +142,12 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 	json_object_set_new(dns, "implicit", json_boolean(out->implicit));
 	json_object_set_new(dns, "null_mx", json_boolean(out->null_mx));
 	json_object_set_new(dns, "malformed_records", json_integer((json_int_t)malformed));
+	json_object_set_new(dns, "duplicate_hosts", json_integer((json_int_t)out->duplicates));
+	if (malformed > 0)
+		finding_add(dns, "dns.mx.malformed", domain, "%zu record(s) do not decode", malformed);
+	if (out->duplicates > 0)
+		finding_add(dns, "dns.mx.duplicate", domain, "%zu record(s) repeat a host",
+			    out->duplicates);
 	out->dns = dns;
 	dns_answer_free(a);
 	return 0;
@@ -171,6 +180,19 @@ int mx_addresses(resolver_t *r, const char *host, mx_addrs_t *out, char *err, si
 		if (resolver_query(r, host, q[k].type, &a, err, errlen) != 0)
 			return -1;
 		out->dnssec = weaker(out->dnssec, a->dnssec);
+		/* An alias: the answer's canonical name is not the name asked. */
+		if (a->canonname != NULL && out->cname[0] == '\0') {
+			char c[256], h[256];
+			snprintf(c, sizeof(c), "%s", a->canonname);
+			snprintf(h, sizeof(h), "%s", host);
+			size_t cn = strlen(c), hn = strlen(h);
+			if (cn > 1 && c[cn - 1] == '.')
+				c[cn - 1] = '\0';
+			if (hn > 1 && h[hn - 1] == '.')
+				h[hn - 1] = '\0';
+			if (strcasecmp(c, h) != 0)
+				snprintf(out->cname, sizeof(out->cname), "%s", text_lower(c));
+		}
 		if (a->outcome == DNS_OK) {
 			for (size_t i = 0; i < a->count && kept < MX_ADDRESSES_MAX; i++) {
 				if (a->rdata[i].len != q[k].len)
@@ -194,4 +216,36 @@ int mx_addresses(resolver_t *r, const char *host, mx_addrs_t *out, char *err, si
 	if (out->count > 0)
 		out->problem[0] = '\0';
 	return 0;
+}
+
+int mx_ip_literal(const char *name)
+{
+	int labels = 0, digits = 0;
+	for (const char *p = name; ; p++) {
+		if (*p == '.' || *p == '\0') {
+			if (digits == 0 || digits > 3)
+				return 0;
+			labels++;
+			digits = 0;
+			if (*p == '\0' || (p[1] == '\0'))
+				break;
+			continue;
+		}
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		digits++;
+	}
+	return labels == 4;
+}
+
+void mx_host_assess(json_t *ho, const char *name, const mx_addrs_t *addrs)
+{
+	record_set_text(ho, "cname", addrs->cname[0] ? addrs->cname : NULL);
+	if (addrs->cname[0])
+		finding_add(ho, "dns.mx.cname", name, "%s is an alias of %s", name, addrs->cname);
+	if (mx_ip_literal(name))
+		finding_add(ho, "dns.mx.ip_literal", name, "the MX target %s is an IP address", name);
+	else if (addrs->count == 0)
+		finding_add(ho, "dns.mx.unresolvable", name, "%s",
+			    addrs->dnssec == DNSSEC_BOGUS ? "bogus" : addrs->problem);
 }

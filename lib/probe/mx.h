@@ -29,6 +29,7 @@ typedef struct mx_list {
 	size_t count;
 	int implicit;			/* no MX: the domain itself */
 	int null_mx;			/* RFC 7505 "MX 0 ." */
+	size_t duplicates;		/* records naming a host already listed */
 	json_t *dns;			/* the report's dns.mx object (owned) */
 } mx_list_t;
 
@@ -44,10 +45,18 @@ typedef struct mx_addrs {
 	size_t count;
 	dnssec_status_t dnssec;		/* the weaker of the A and AAAA answers */
 	char problem[160];		/* "" or why no address was found */
+	char cname[256];		/* "" or the canonical name host is an alias of */
 } mx_addrs_t;
 
 /* mx_addresses - A then AAAA of host; -1 with err if the resolver failed. */
 int mx_addresses(resolver_t *r, const char *host, mx_addrs_t *out, char *err, size_t errlen);
+
+/* mx_host_assess - the host-level facts and findings of one MX host
+ * object of the report: "cname" (RFC 2181 10.3), an IP literal as the
+ * name, no address at all. */
+void mx_host_assess(json_t *host_obj, const char *name, const mx_addrs_t *addrs);
+/* mx_ip_literal - 1 if name is a dotted IPv4 address written as a name. */
+int mx_ip_literal(const char *name);
 
 /* mx_domain_ok - 1 if name looks like a DNS name (LDH labels, dots, '_'). */
 int mx_domain_ok(const char *name);

@@ -7,7 +7,12 @@
  * The walk is sequential: one connection at a time, so mxray never holds
  * more than one connection to a probed address (DESIGN.md hard rule 2).
  * [probe] job_deadline bounds the whole walk: addresses not reached in
- * time are "not_tested" with reason "job deadline reached".
+ * time are "not_tested" with reason "job deadline reached". An address's
+ * result is reused for [probe] reuse_results within one process
+ * (addr_cache.h). Besides SMTP and TLS: PTR and forward confirmation of
+ * each address (ptr.h), CNAME/IP-literal/unresolvable MX names (mx.h),
+ * CAA of each MX host (caa.h), DANE (dane.h), and the domain's MTA-STS
+ * (mta_sts.h) and TLS-RPT (tlsrpt.h) into dns.mta_sts and dns.tls_rpt.
  */
 #ifndef MXRAY_PROBE_PROBE_H
 #define MXRAY_PROBE_PROBE_H

@@ -281,6 +281,27 @@ int smtp_client_starttls(smtp_client_t *c, SSL *ssl, smtp_reply_t *reply, char *
 	return 0;
 }
 
+int smtp_client_starttls_raw(smtp_client_t *c, smtp_reply_t *reply, int *fd, char *err,
+			     size_t errlen)
+{
+	if (require(c, "STARTTLS", c->state == SMTP_STATE_READY, err, errlen) != 0)
+		return -1;
+	if (smtp_send(c, "STARTTLS", NULL, err, errlen) != 0 ||
+	    read_reply(c, c->opts.command_timeout_ms, "reply to STARTTLS", reply, err,
+		       errlen) != 0)
+		return -1;
+	if (reply->code != 220)
+		return 1;
+	if (netio_pending(c->io) != 0) {
+		snprintf(err, errlen, "server sent data after its STARTTLS reply, before the "
+			 "TLS handshake");
+		return client_abort(c, SMTP_FAIL_PROTOCOL, err);
+	}
+	c->state = SMTP_STATE_QUIT;	/* the socket now carries TLS: no more SMTP */
+	*fd = netio_fd(c->io);
+	return 0;
+}
+
 void smtp_client_quit(smtp_client_t *c)
 {
 	char err[256];

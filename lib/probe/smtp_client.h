@@ -71,6 +71,14 @@ int smtp_client_helo(smtp_client_t *c, smtp_reply_t *reply, char *err, size_t er
  * -1 = failed, with err (a TLS failure is SMTP_FAIL_TLS). */
 int smtp_client_starttls(smtp_client_t *c, SSL *ssl, smtp_reply_t *reply, char *err,
 			 size_t errlen);
+/* smtp_client_starttls_raw - send STARTTLS and, on a 220, hand over the
+ * socket for the TLS scan's hand-built ClientHello (tls_scan.h) instead of
+ * an OpenSSL handshake: 0 with *fd (borrowed; smtp_client_close closes it),
+ * 1 = the server refused, -1 = failed with err (also when the server sent
+ * anything after its 220). Afterwards only smtp_client_close is allowed
+ * (state SMTP_STATE_QUIT): no SMTP verb is ever sent into a TLS stream. */
+int smtp_client_starttls_raw(smtp_client_t *c, smtp_reply_t *reply, int *fd, char *err,
+			     size_t errlen);
 /* smtp_client_quit - send QUIT and wait briefly for the reply; never fails
  * the probe (a server that drops the line at QUIT is merely rude). */
 void smtp_client_quit(smtp_client_t *c);

@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "base/clock.h"
@@ -259,8 +260,20 @@ json_t *tls_probe_describe(SSL *ssl, const char *host)
 	json_t *chain = json_array();
 	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(ssl);
 	int n = sk ? sk_X509_num(sk) : 0;
-	for (int i = 0; i < n && i < TLS_CHAIN_MAX; i++)
-		json_array_append_new(chain, tls_cert_describe(sk_X509_value(sk, i)));
+	for (int i = 0; i < n && i < TLS_CHAIN_MAX; i++) {
+		json_t *cert = tls_cert_describe(sk_X509_value(sk, i));
+		/* The certificate itself: for admins, and for the DANE check
+		 * (dane.c), which verifies the chain as sent. The
+		 * PEM is ASCII OpenSSL wrote from the DER: no outside text in it. */
+		BIO *b = BIO_new(BIO_s_mem());
+		char *pem = NULL;
+		long pl;
+		if (b != NULL && PEM_write_bio_X509(b, sk_X509_value(sk, i)) == 1 &&
+		    (pl = BIO_get_mem_data(b, &pem)) > 0)
+			json_object_set_new(cert, "pem", json_stringn(pem, (size_t)pl));
+		BIO_free(b);
+		json_array_append_new(chain, cert);
+	}
 	json_object_set_new(o, "chain", chain);
 	return o;
 }

@@ -62,7 +62,9 @@ dns_make() {
 	for zone in $SIGNED_CHILDREN unsigned.test; do
 		render "$t/zones/$zone.zone.in" "$d/zones/$zone.zone" SERIAL DKIM_TXT TLSA_MX1
 	done
-	for zone in $SIGNED_CHILDREN; do
+	analysis_zones_make "$d"
+	probe_zones_make "$d"
+	for zone in $SIGNED_CHILDREN $ANALYSIS_ZONES $PROBE_ZONES; do
 		dns_sign "$zone"
 		if [ "$zone" = bogus.test ]; then
 			# a KSK that bogus.test never publishes: its DS matches nothing

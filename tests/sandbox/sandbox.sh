@@ -21,6 +21,8 @@ set -eu
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$SANDBOX_LIB/certs.sh"
 . "$SANDBOX_LIB/dns.sh"
+. "$SANDBOX_LIB/analysis.sh"
+. "$SANDBOX_LIB/probe.sh"
 . "$SANDBOX_LIB/postfix.sh"
 . "$SANDBOX_LIB/services.sh"
 
@@ -28,7 +30,9 @@ set -eu
 LISTENERS="${SANDBOX_NET}.0.53:53/udp ${SANDBOX_NET}.0.53:53/tcp ${SANDBOX_NET}.0.63:6379/tcp
  ${SANDBOX_NET}.0.25:25/tcp ${SANDBOX_NET}.0.25:587/tcp ${SANDBOX_NET}.1.1:25/tcp ${SANDBOX_NET}.1.2:25/tcp
  ${SANDBOX_NET}.1.3:25/tcp ${SANDBOX_NET}.1.4:25/tcp ${SANDBOX_NET}.0.80:443/tcp
- ${SANDBOX_NET}.0.88:8891/tcp ${SANDBOX_NET}.0.8:8080/tcp"
+ ${SANDBOX_NET}.0.88:8891/tcp ${SANDBOX_NET}.0.8:8080/tcp
+ ${SANDBOX_NET}.4.1:25/tcp ${SANDBOX_NET}.4.80:443/tcp ${SANDBOX_NET}.4.81:443/tcp
+ ${SANDBOX_NET}.5.1:25/tcp ${SANDBOX_NET}.5.2:25/tcp ${SANDBOX_NET}.5.3:25/tcp ${SANDBOX_NET}.5.4:25/tcp"
 # What start generates in DIR and a new start replaces.
 GENERATED="ca certs dkim dns postfix spool mail outbox nginx redis run env mxray.conf"
 
@@ -120,6 +124,7 @@ sandbox_start() {
 	trap 'rc=$?; if [ "$started" != yes ]; then say "start failed; stopping what was started"; sandbox_stop; fi; exit $rc' EXIT
 	say "building in $SANDBOX_DIR"
 	certs_make
+	probe_make
 	dns_make
 	postfix_make
 	nginx_make

@@ -1,0 +1,199 @@
+#!/bin/sh
+# probe_inbound.sh - the inbound probe's verdicts against the sandbox's
+# probe.test cases (issue 4): MTA-STS (enforce with a matching and a
+# non-matching MX, enforce with an MX whose certificate fails, testing,
+# a syntax error, a wrong HTTPS certificate, a missing policy, a bad
+# record), TLS-RPT, MX oddities (CNAME, IP literal, duplicate,
+# unresolvable, null MX, no MX, a refused network), DANE-TA with and
+# without the CA in the chain, TLSA under an insecure and a bogus zone, a
+# malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
+# TLS), PTR with forward confirmation, CAA. Each case: the JSON a user
+# reads says the right state, reason and finding, and the page explains it.
+set -u
+. "$(dirname "$0")/../lib/e2e.sh"
+cd "$E2E_ROOT" || exit 1
+
+sandbox_up --no-mxray
+# Short greeting timeout for the delayed greeting; no TLS scan (issue 5's
+# test covers it) so the cases run quickly.
+sed -e 's/^greeting_timeout = .*/greeting_timeout = 2s/' -e '/^\[probe\]/a tls_scan = no' \
+	"$SANDBOX_CONF" >"$SANDBOX/probe.conf"
+
+for m in masked:21 greet421:22 delay:23 authplain:24; do
+	setsid timeout 300 python3 tests/tools/flavour_smtpd.py "${m%%:*}" "${SANDBOX_NET}.4.${m##*:}" </dev/null \
+		>"$SANDBOX/logs/flavour-${m%%:*}.log" 2>&1 &
+	echo $! >"$SANDBOX/run/extra-flavour-${m%%:*}.pid"
+done
+for n in 21 22 23 24; do
+	for _ in $(seq 1 50); do [ -n "$(ss -Hltn "src ${SANDBOX_NET}.4.$n:25")" ] && break; sleep 0.1; done
+done
+
+# run DOMAIN: mxray check as JSON into $SANDBOX/DOMAIN.json; J=that file.
+run() {
+	J=$SANDBOX/$1.json
+	t0=$(date +%s%N)
+	"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format json "$1" >"$J" 2>"$SANDBOX/$1.err"
+	rc=$?
+	echo "# $1: exit $rc in $((($(date +%s%N) - t0) / 1000000)) ms"
+	[ "$rc" -eq 0 ] || not_ok "${1}_report" "exit $rc: $(tail -n 3 "$SANDBOX/$1.err")"
+}
+# is NAME PATH WANT: the value at PATH of $J is WANT.
+is() {
+	got=$(json_get "$J" "$2")
+	[ "$got" = "$3" ] && ok "$1" || not_ok "$1" "$2 = '$got', want '$3'"
+}
+# has NAME PATH ID: the object at PATH of $J carries finding ID.
+has() {
+	if json_get "$J" "$2.findings" | grep -q "\"id\": \"$3\""; then ok "$1"; else
+		not_ok "$1" "no finding $3 at $2: $(json_get "$J" "$2.findings")"; fi
+}
+# lacks NAME ID: no finding ID anywhere in $J.
+lacks() {
+	if grep -q "\"$2\"" "$J"; then not_ok "$1" "finding $2 present"; else ok "$1"; fi
+}
+
+# ---- MTA-STS ----
+run sts-enforce.probe.test
+is mta_sts_enforce_fetched dns.mta_sts.outcome ok
+is mta_sts_enforce_mode dns.mta_sts.mode enforce
+is mta_sts_enforce_id dns.mta_sts.id 20261122a
+is mta_sts_enforce_mx_listed dns.mta_sts.policy.mx '["mx1.sender.test"]'
+is mta_sts_enforce_max_age dns.mta_sts.policy.max_age 604800
+is mta_sts_enforce_mx_matches mx.0.mta_sts.mx_match true
+has mta_sts_enforce_finding dns.mta_sts mta_sts.enforce
+is tlsrpt_valid dns.tls_rpt.outcome valid
+is tlsrpt_rua_listed dns.tls_rpt.rua '["mailto:tlsrpt@sender.test", "https://tlsrpt.sender.test/v1"]'
+has tlsrpt_valid_finding dns.tls_rpt tlsrpt.valid
+
+run sts-nomatch.probe.test
+is mta_sts_nomatch_mx_not_covered mx.0.mta_sts.mx_match false
+has mta_sts_nomatch_finding mx.0.mta_sts mta_sts.mx_mismatch
+has mta_sts_nomatch_no_usable_mx dns.mta_sts mta_sts.no_usable_mx
+is mta_sts_nomatch_is_an_f grade.receiving F
+
+run sts-badmx.probe.test
+has mta_sts_enforce_selfsigned_mx_fails mx.0.mta_sts mta_sts.enforce_tls_fails
+is mta_sts_enforce_selfsigned_is_an_f grade.overall_capped_by mta_sts.no_usable_mx
+
+# sender.test: enforce listing mx1 (trusted) and mx2 (self-signed): MTA-STS
+# senders skip mx2 and deliver to mx1, a warning, not a failure
+run sender.test
+has mta_sts_backup_mx_fails mx.1.mta_sts mta_sts.enforce_tls_fails
+lacks mta_sts_backup_mx_not_fatal mta_sts.no_usable_mx
+is mta_sts_backup_mx_grade grade.receiving A
+
+run sts-testing.probe.test
+is mta_sts_testing_mode dns.mta_sts.mode testing
+is mta_sts_testing_wildcard_matches mx.0.mta_sts.pattern '*.sender.test'
+has mta_sts_testing_finding dns.mta_sts mta_sts.testing
+has mta_sts_testing_short_max_age dns.mta_sts mta_sts.max_age_short
+
+run sts-syntax.probe.test
+is mta_sts_syntax_invalid dns.mta_sts.outcome invalid_policy
+is mta_sts_syntax_names_the_line dns.mta_sts.problems.0 'line 2: mode must be enforce, testing or none: "mode: enforced"'
+is mta_sts_syntax_no_mode_kept dns.mta_sts.mode ''
+has mta_sts_syntax_finding dns.mta_sts mta_sts.policy_invalid
+is tlsrpt_bad_uri_invalid dns.tls_rpt.outcome invalid
+has tlsrpt_bad_uri_finding dns.tls_rpt tlsrpt.invalid
+
+run sts-badcert.probe.test
+is mta_sts_wrong_cert_outcome dns.mta_sts.outcome cert_invalid
+has mta_sts_wrong_cert_finding dns.mta_sts mta_sts.policy_cert_invalid
+json_get "$J" dns.mta_sts.fetch_error | grep -q 'mta-sts.sts-badcert.probe.test' &&
+	ok mta_sts_wrong_cert_says_why || not_ok mta_sts_wrong_cert_says_why "$(json_get "$J" dns.mta_sts.fetch_error)"
+
+run sts-missing.probe.test
+is mta_sts_missing_policy_status dns.mta_sts.http_status 404
+has mta_sts_missing_policy_finding dns.mta_sts mta_sts.policy_unavailable
+
+run sts-badrecord.probe.test
+is mta_sts_bad_record dns.mta_sts.outcome invalid_record
+has mta_sts_bad_record_finding dns.mta_sts mta_sts.record_invalid
+
+run dup.probe.test
+is mta_sts_none_outcome dns.mta_sts.outcome none
+has tlsrpt_none_finding dns.tls_rpt tlsrpt.none
+has mx_duplicate dns.mx dns.mx.duplicate
+is caa_none_outcome mx.0.caa.outcome none
+
+# ---- MX oddities ----
+run cname.probe.test
+is mx_cname_recorded mx.0.cname mx1.sender.test
+has mx_cname_finding mx.0 dns.mx.cname
+run literal.probe.test
+has mx_ip_literal mx.0 dns.mx.ip_literal
+run unres.probe.test
+has mx_unresolvable mx.0 dns.mx.unresolvable
+is mx_unresolvable_why mx.0.addresses_problem 'A: nxdomain, AAAA: nxdomain'
+run nullmx.probe.test
+is null_mx_flag dns.mx.null_mx true
+is null_mx_nothing_probed mx '[]'
+has null_mx_finding dns.mx dns.mx.null
+run nomx.probe.test
+is no_mx_implicit dns.mx.implicit true
+is no_mx_domain_probed mx.0.addresses.0.state tested
+run refused.probe.test
+is refused_network_not_tested mx.0.addresses.0.state not_tested
+json_get "$J" mx.0.addresses.0.reason | grep -q 'private (RFC 1918)' &&
+	ok refused_network_reason || not_ok refused_network_reason "$(json_get "$J" mx.0.addresses.0.reason)"
+lacks refused_network_no_starttls_verdict smtp.starttls.missing
+
+# ---- DANE ----
+run dane-ta.probe.test
+is dane_ta_with_ca_in_chain_valid mx.0.addresses.0.dane.state valid
+is dane_ta_matched_at_depth_1 mx.0.addresses.0.dane.depth 1
+is dane_ta_record_usage mx.0.dane.records.0.usage_name DANE-TA
+is caa_found_by_climbing mx.0.caa.name probe.test
+is caa_issuer mx.0.caa.issuers '["ca.sandbox.test"]'
+is ptr_forward_confirmed mx.0.addresses.0.ptr.forward_confirmed true
+is ptr_names mx.0.addresses.0.ptr.names '["mxta.probe.test"]'
+run dane-ta-nochain.probe.test
+is dane_ta_without_ca_in_chain_mismatch mx.0.addresses.0.dane.state mismatch
+has dane_ta_without_ca_finding mx.0.addresses.0.dane dane.mismatch
+run dane-insecure.probe.test
+is dane_insecure_zone_outcome mx.0.dane.outcome insecure
+has dane_insecure_finding mx.0.dane dane.insecure
+is dane_insecure_not_matched mx.0.addresses.0.dane ''
+run dane-bogus.probe.test
+is dane_bogus_zone_outcome mx.0.dane.outcome bogus
+has dane_bogus_finding mx.0.dane dane.bogus
+run dane-notls.probe.test
+is dane_without_starttls_state mx.0.addresses.0.dane.state no_tls
+has dane_without_starttls_is_critical mx.0.addresses.0.dane dane.no_starttls
+is dane_without_starttls_is_an_f grade.receiving F
+run dane-malformed.probe.test
+json_get "$J" mx.0.dane.problems.0 | grep -q '030101abcdef' &&
+	ok dane_malformed_shown_escaped || not_ok dane_malformed_shown_escaped "$(json_get "$J" mx.0.dane.problems)"
+has dane_malformed_finding mx.0.dane dane.malformed
+is dane_malformed_good_record_still_matches mx.0.addresses.0.dane.state valid
+
+# ---- greetings ----
+run masked.probe.test
+has greeting_masked_finding mx.0.addresses.0 smtp.greeting.masked
+has ptr_missing_finding mx.0.addresses.0.ptr dns.ptr.missing
+run greet421.probe.test
+is greeting_421_not_tested mx.0.addresses.0.state not_tested
+json_get "$J" mx.0.addresses.0.reason | grep -q '421 4.7.0' &&
+	ok greeting_421_reason_quotes_it || not_ok greeting_421_reason_quotes_it "$(json_get "$J" mx.0.addresses.0.reason)"
+lacks greeting_421_is_not_no_starttls smtp.starttls.missing
+t0=$(date +%s%N)
+run delay.probe.test
+ms=$((($(date +%s%N) - t0) / 1000000))
+is greeting_delay_not_tested mx.0.addresses.0.state not_tested
+[ "$ms" -lt 6000 ] && ok greeting_delay_bounded || not_ok greeting_delay_bounded "$ms ms"
+lacks greeting_delay_is_not_no_starttls smtp.starttls.missing
+run authplain.probe.test
+has auth_before_tls_finding mx.0.addresses.0 smtp.auth.before_tls
+is ptr_not_confirmed mx.0.addresses.0.ptr.forward_confirmed false
+has ptr_not_confirmed_finding mx.0.addresses.0.ptr dns.ptr.not_confirmed
+if grep -h '^C:' "$SANDBOX"/logs/flavour-*.log | grep -qv '^C: \(EHLO\|HELO\|STARTTLS\|QUIT\)'; then
+	not_ok only_allowed_verbs_sent "$(grep -h '^C:' "$SANDBOX"/logs/flavour-*.log | sort -u)"
+else
+	ok only_allowed_verbs_sent
+fi
+
+# ---- the page ----
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html sts-syntax.probe.test >"$SANDBOX/syntax.html"
+contains page_explains_policy_syntax "$SANDBOX/syntax.html" "MTA-STS policy has syntax errors"
+contains page_shows_offending_line "$SANDBOX/syntax.html" "mode: enforced"
+e2e_done

@@ -1,0 +1,69 @@
+# probe.sh - the inbound probe's zone probe.test (sourced by sandbox.sh;
+# issue 4). Listeners in 127.77.4.0/24.
+#
+# probe.test (signed) holds one case per name (templates/zones/probe.test.zone.in):
+# MTA-STS policies served by nginx on 127.77.4.80:443 (a certificate from
+# the test CA naming every mta-sts.<case>.probe.test; one policy file per
+# host under DIR/nginx/probe/<host>/) and on 127.77.4.81:443 (the
+# certificate of mta-sts.sender.test: the wrong name); MX oddities (CNAME,
+# IP literal, duplicate, unresolvable, null MX, no MX, a refused network);
+# DANE-TA with and without the CA in the chain (Postfix on 127.77.4.1
+# sends leaf + CA; mx1 sends its leaf only); greeting flavours on
+# 127.77.4.21-24 that tests/e2e/probe_inbound.sh starts itself
+# (tests/tools/flavour_smtpd.py). 127.in-addr.arpa (unsigned) holds PTR
+# records of some sandbox addresses.
+
+PROBE_ZONES="probe.test"
+PROBE_STS_CASES="sts-enforce sts-nomatch sts-testing sts-syntax sts-missing sts-badmx sts-badcert"
+
+# probe_make - certificates and MTA-STS policy files (before nginx_make,
+# postfix_start and dns_make).
+probe_make() {
+	local d=$SANDBOX_DIR/certs h san="" c www=$SANDBOX_DIR/nginx/probe
+	for c in $PROBE_STS_CASES; do san="${san:+$san,}DNS:mta-sts.$c.probe.test"; done
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth" "subjectAltName=$san" >"$d/mta-sts.probe.test.ext"
+	{
+		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=mta-sts.sts-enforce.probe.test" \
+			-keyout "$d/mta-sts.probe.test.key" -out "$d/mta-sts.probe.test.csr" &&
+		openssl x509 -req -in "$d/mta-sts.probe.test.csr" -sha256 -days $CERT_DAYS \
+			-CA "$SANDBOX_DIR/ca/ca.crt" -CAkey "$SANDBOX_DIR/ca/ca.key" -CAcreateserial \
+			-extfile "$d/mta-sts.probe.test.ext" -out "$d/mta-sts.probe.test.crt"
+	} >>"$SANDBOX_DIR/logs/certs.log" 2>&1 || die "certificate for mta-sts.probe.test failed (log: $SANDBOX_DIR/logs/certs.log)"
+	rm -f "$d/mta-sts.probe.test.csr" "$d/mta-sts.probe.test.ext"
+	# DANE-TA: mxta.probe.test sends its leaf and the CA
+	certs_leaf mxta.probe.test
+	cat "$d/mxta.probe.test.crt" "$SANDBOX_DIR/ca/ca.crt" >"$d/mxta.probe.test.chain.crt"
+	chmod 600 "$d"/*.key
+	chmod 644 "$d"/*.crt
+
+	mkdir -p "$www"
+	probe_policy sts-enforce 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
+	probe_policy sts-nomatch 'version: STSv1\nmode: enforce\nmx: mx9.sender.test\nmax_age: 604800\n'
+	probe_policy sts-testing 'version: STSv1\r\nmode: testing\r\nmx: *.sender.test\r\nmax_age: 3600\r\n'
+	probe_policy sts-syntax 'version: STSv1\nmode: enforced\nmx: mx1.sender.test\nmax_age: 604800\n'
+	probe_policy sts-badmx 'version: STSv1\nmode: enforce\nmx: mx2.sender.test\nmax_age: 604800\n'
+	probe_policy sts-badcert 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
+	# sts-missing: no file, nginx answers 404
+	chmod -R a+rX "$SANDBOX_DIR/nginx"
+}
+
+# probe_policy CASE TEXT - the policy file of mta-sts.CASE.probe.test (printf format).
+probe_policy() {
+	local dir=$SANDBOX_DIR/nginx/probe/mta-sts.$1.probe.test/.well-known
+	mkdir -p "$dir"
+	# shellcheck disable=SC2059
+	printf "$2" >"$dir/mta-sts.txt"
+}
+
+# probe_zones_make DNSDIR - probe.test rendered (unsigned yet; dns_make signs it).
+probe_zones_make() {
+	TLSA_CA=$(openssl x509 -in "$SANDBOX_DIR/ca/ca.crt" -noout -pubkey |
+		openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+	render "$SANDBOX_LIB/templates/zones/probe.test.zone.in" "$1/zones/probe.test.zone" \
+		SERIAL TLSA_MX1 TLSA_CA
+	# reverse DNS (unsigned, served as is: nsd.conf.in names the file)
+	NETOCT=${SANDBOX_NET#127.}
+	render "$SANDBOX_LIB/templates/zones/127.in-addr.arpa.zone.in" "$1/zones/127.in-addr.arpa.zone" \
+		SERIAL NETOCT
+}
