@@ -3,7 +3,10 @@
  *
  * SYNOPSIS
  *	mxray check [-c FILE] [--format text|json|html] DOMAIN
+ *	mxray analyze [-c FILE] [--format text|json|html] [--client-ip IP]
+ *		[--helo NAME] [--mail-from ADDR] [--probe] FILE|-
  *	mxray status [-c FILE]
+ *	mxray render [-c FILE] [--format text|html|grade|mail] FILE|-
  *	mxray --help
  *
  * DESCRIPTION
@@ -11,15 +14,14 @@
  *	gets argv starting at its own name and returns the exit status
  *	(0 done, 1 could not be done, 2 usage). Adding one is a file pair
  *	cli/<name>.{c,h} and one line in the table.
- *
- * BUGS
- *	`mxray analyze` (issue 3) is not there yet.
- */
+ * */
 #include <stdio.h>
 #include <string.h>
 
+#include "analyze.h"
 #include "check.h"
 #include "findings.h"
+#include "render.h"
 #include "status.h"
 
 typedef struct cli_command {
@@ -30,9 +32,11 @@ typedef struct cli_command {
 
 static const cli_command_t cli_commands[] = {
 	{ "check", cli_check, "check [-c FILE] [--format text|json|html] DOMAIN" },
-	/* issue 3: { "analyze", cli_analyze, "analyze [-c FILE] [--format ...] FILE|-" }, */
+	{ "analyze", cli_analyze, "analyze [-c FILE] [--format text|json|html] [--client-ip IP] "
+				  "[--helo NAME] [--mail-from ADDR] [--probe] FILE|-" },
 	{ "status", cli_status, "status [-c FILE]" },
 	{ "findings", cli_findings, "findings" },
+	{ "render", cli_render, "render [-c FILE] [--format text|html|grade|mail] FILE|-" },
 };
 
 #define NCOMMANDS (sizeof(cli_commands) / sizeof(cli_commands[0]))

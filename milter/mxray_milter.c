@@ -20,13 +20,14 @@
  *	resolver, DKIM library) is read-only after start.
  *
  * DIAGNOSTICS
- *	One info line per queued job. When Redis cannot take the job the
+ *	One info line per queued job, one per test refused by the rate limits
+ *	([milter] rate_per_sender, rate_per_domain, rate_per_network: 450 4.7.1). When Redis cannot take the job the
  *	message is tempfailed (451 4.3.0) so the sending MTA retries (DESIGN
  *	rule 5); a per-message error never stops the program.
  *
  * BUGS
  *	A new Redis connection per test message (fine at test-mail rates).
- *	libspf2 runs in this process, not yet isolated (issue 3).
+ *	libspf2 never runs in this process: spf_sandbox.h (CVE-2023-42118).
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -35,11 +36,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <hiredis/hiredis.h>
 #include <libmilter/mfapi.h>
 
 #include "analysis/address.h"
 #include "analysis/dkim_verify.h"
+#include "analysis/dnsbl.h"
 #include "analysis/message_facts.h"
+#include "analysis/rate_limit.h"
+#include "analysis/reply_policy.h"
 #include "analysis/spf_sandbox.h"
 #include "analysis/spf_check.h"
 #include "base/log.h"
@@ -60,6 +65,7 @@ static resolver_t *milter_resolver;
 static analysis_dns_t milter_dns;
 static dkim_verify_lib_t *milter_dkim;
 static spf_sandbox_t *milter_spf;	/* libspf2 runs there, never here */
+static reply_mode_t milter_reply_mode;	/* [milter] reply_policy */
 
 typedef struct milter_msg {
 	message_facts_t facts;
@@ -170,6 +176,83 @@ static sfsistat milter_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
+/* rate_connect - a Redis connection for the counters, or NULL. The
+ * counters want INCR with an expiry, which mail/store.h does not offer
+ * yet; this is the only other Redis client in mxray (move it there). */
+static redisContext *rate_connect(void)
+{
+	const char *addr = milter_cfg.redis_address;
+	struct timeval tv = { MILTER_REDIS_TIMEOUT_MS / 1000, (MILTER_REDIS_TIMEOUT_MS % 1000) * 1000 };
+	redisContext *r = NULL;
+	if (addr[0] == '/') {
+		r = redisConnectUnixWithTimeout(addr, tv);
+	} else {
+		char host[256];
+		const char *colon = strrchr(addr, ':');
+		size_t hl = colon ? (size_t)(colon - addr) : 0;
+		if (colon == NULL || hl == 0 || hl >= sizeof(host))
+			return NULL;
+		const char *h = addr;
+		if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
+			h++;
+			hl -= 2;
+		}
+		memcpy(host, h, hl);
+		host[hl] = '\0';
+		r = redisConnectWithTimeout(host, atoi(colon + 1), tv);
+	}
+	if (r == NULL || r->err) {
+		if (r)
+			redisFree(r);
+		return NULL;
+	}
+	redisSetTimeout(r, tv);
+	return r;
+}
+
+/* milter_rate_hit - count one test mail against [milter] rate_per_*;
+ * 1 with the kind over its limit in *kind, 0 within, -1 when Redis cannot
+ * count (then end-of-message tempfails anyway: no job without Redis). */
+static int milter_rate_hit(const char *ip, const char *sender, const char **kind)
+{
+	rate_key_t k[RATE_KEYS];
+	size_t n = rate_keys(ip, sender, k);
+	if (n == 0)
+		return 0;
+	redisContext *r = rate_connect();
+	if (r == NULL)
+		return -1;
+	char key[RATE_VALUE_MAX + 64];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(key, sizeof(key), "%srate:%s:%s", milter_cfg.key_prefix, k[i].kind, k[i].value);
+		/* created with the window's expiry, then counted: the TTL stays */
+		redisAppendCommand(r, "SET %s 0 PX %lld NX", key, milter_cfg.rate_window_ms);
+		redisAppendCommand(r, "INCR %s", key);
+	}
+	int over = 0;
+	for (size_t i = 0; i < n; i++) {
+		redisReply *set = NULL, *incr = NULL;
+		if (redisGetReply(r, (void **)&set) != REDIS_OK || redisGetReply(r, (void **)&incr) != REDIS_OK ||
+		    incr == NULL || incr->type != REDIS_REPLY_INTEGER) {
+			freeReplyObject(set);
+			freeReplyObject(incr);
+			redisFree(r);
+			return -1;
+		}
+		int limit = strcmp(k[i].kind, "sender") == 0 ? milter_cfg.rate_per_sender
+			  : strcmp(k[i].kind, "domain") == 0 ? milter_cfg.rate_per_domain
+							     : milter_cfg.rate_per_network;
+		if (!over && incr->integer > limit) {
+			over = 1;
+			*kind = k[i].kind;
+		}
+		freeReplyObject(set);
+		freeReplyObject(incr);
+	}
+	redisFree(r);
+	return over;
+}
+
 static sfsistat milter_envrcpt(SMFICTX *ctx, char **argv)
 {
 	milter_conn_t *c = milter_conn_get(ctx);
@@ -178,7 +261,26 @@ static sfsistat milter_envrcpt(SMFICTX *ctx, char **argv)
 	if (argv == NULL || argv[0] == NULL)
 		return SMFIS_CONTINUE;
 	char *rcpt = address_strip(argv[0]);
-	if (config_is_test_address(&milter_cfg, rcpt)) {
+	int test = config_is_test_address(&milter_cfg, rcpt);
+	if (test && !c->msg.is_test) {
+		/* Counted once per message, at its first test recipient. */
+		const char *kind = NULL;
+		if (milter_rate_hit(c->client.ip, c->msg.facts.mail_from, &kind) == 1) {
+			char text[200];
+			snprintf(text, sizeof(text), "mxray: too many tests from this %s; try again later",
+				 kind);
+			char *sender = text_printable(c->msg.facts.mail_from ? c->msg.facts.mail_from : "",
+						      c->msg.facts.mail_from ? strlen(c->msg.facts.mail_from) : 0,
+						      MILTER_LOG_TEXT);
+			log_info("milter: client %s sender <%s>: over the %s rate limit: 450 4.7.1",
+				 c->client.ip[0] ? c->client.ip : "unknown", sender, kind);
+			free(sender);
+			free(rcpt);
+			smfi_setreply(ctx, "450", "4.7.1", text);
+			return SMFIS_TEMPFAIL;
+		}
+	}
+	if (test) {
 		c->msg.is_test = 1;
 		message_facts_add_rcpt(&c->msg.facts, rcpt);
 	}
@@ -275,6 +377,8 @@ static sfsistat milter_eom(SMFICTX *ctx)
 	m->facts.dkim = dkim_verify_finish(m->dkim);
 	m->facts.spf = spf_sandbox_run(milter_spf, c->client.ip[0] ? c->client.ip : NULL,
 				       c->client.helo, m->facts.mail_from);
+	m->facts.reply_policy = reply_policy_decide(&m->facts, milter_reply_mode, milter_cfg.mail_from);
+	m->facts.dnsbl = dnsbl_check(&milter_dns, c->client.ip, milter_cfg.milter_dnsbl);
 
 	char err[256];
 	sfsistat ret = SMFIS_ACCEPT;
@@ -295,9 +399,15 @@ static sfsistat milter_eom(SMFICTX *ctx)
 		char *dks = text_printable(dk.data, dk.len, MILTER_LOG_TEXT);
 		const char *dom = json_string_value(json_object_get(job, "domain"));
 		const char *spf = json_string_value(json_object_get(m->facts.spf, "result"));
-		log_info("%s: queued test: domain=%s client=%s sender=<%s> spf=%s dkim=%s",
+		json_t *rp = m->facts.reply_policy;
+		char *why = text_printable(json_string_value(json_object_get(rp, "reason")) ?: "",
+					   strlen(json_string_value(json_object_get(rp, "reason")) ?: ""),
+					   MILTER_LOG_TEXT);
+		log_info("%s: queued test: domain=%s client=%s sender=<%s> spf=%s dkim=%s reply=%s (%s)",
 			 qid ? qid : "milter", dom ? dom : "?",
-			 c->client.ip[0] ? c->client.ip : "unknown", sender, spf ? spf : "?", dks);
+			 c->client.ip[0] ? c->client.ip : "unknown", sender, spf ? spf : "?", dks,
+			 json_is_true(json_object_get(rp, "reply")) ? "yes" : "no", why);
+		free(why);
 		free(dks);
 		strbuf_free(&dk);
 	}
@@ -361,6 +471,9 @@ int main(int argc, char **argv)
 	int rc0 = daemon_init(argc, argv, "mxray-milter", usage, &milter_cfg);
 	if (rc0 >= 0)
 		return rc0;
+	if (reply_mode_parse(milter_cfg.milter_reply_policy, &milter_reply_mode) != 0)
+		log_fatal("config %s: [milter] reply_policy \"%s\" is neither authenticated nor any",
+			  milter_cfg.path, milter_cfg.milter_reply_policy);
 	if (milter_cfg.test_addresses == NULL || milter_cfg.test_addresses[0] == NULL)
 		log_warn("config %s: [milter] test_addresses is empty: every message passes untested",
 			 milter_cfg.path);

@@ -10,12 +10,17 @@
  * The "init" and "close" hooks are replaced too, so libopendkim never
  * calls res_init() nor frees our service handle.
  * Results follow OpenDKIM's own Authentication-Results mapping
- * (dkimf_ar_all_sigs), except that DNSSEC-bogus keys are temperror.
+ * (dkimf_ar_all_sigs), except that DNSSEC-bogus keys are temperror and,
+ * by RFC 8301, rsa-sha1 signatures and RSA keys under 1024 bits fail.
+ * Each signature also carries its tags (i= c= h= l= t= x=), the key
+ * record's (k= t= h= s=, revoked, testing), key size and type, the key's
+ * DNSSEC status, and findings for what an admin should change.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 
 #include <opendkim/dkim.h>
@@ -23,6 +28,7 @@
 #include "analysis/dkim_verify.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "mail/finding.h"
 #include "mail/record.h"
 
 #define DKIM_VERIFY_HEADER_MAX 65536	/* longer fields are not fed */
@@ -284,6 +290,149 @@ static void dkv_reason(DKIM_SIGINFO *sig, const char *result, strbuf_t *out)
 			      dkv_dnssec_name(dkim_sig_getdnssec(sig)));
 }
 
+/* dkv_tag - a tag of the signature (key 0) or of its key record (key 1),
+ * into o under name; returns the value (borrowed) or NULL. */
+static const char *dkv_tag(DKIM_SIGINFO *sig, int key, const char *tag, json_t *o,
+			   const char *name)
+{
+	const char *val = (const char *)dkim_sig_gettagvalue(sig, key, (u_char *)tag);
+	if (o != NULL && name != NULL)
+		record_set_text(o, name, val);
+	return val;
+}
+
+/* dkv_has_flag - the key record's colon-separated t= list holds flag. */
+static int dkv_has_flag(const char *list, const char *flag)
+{
+	size_t fl = strlen(flag);
+	for (const char *p = list; p && *p;) {
+		p += strspn(p, " \t:");
+		size_t n = strcspn(p, ":");
+		size_t m = n;
+		while (m > 0 && (p[m - 1] == ' ' || p[m - 1] == '\t'))
+			m--;
+		if (m == fl && strncasecmp(p, flag, fl) == 0)
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* dkv_details - the tags of signature and key record that admins check,
+ * and the findings mxray draws from them (RFC 6376, RFC 8301, RFC 8463).
+ * May turn result into "fail" (rsa-sha1, RSA key under 1024 bits). */
+static const char *dkv_details(const analysis_dns_t *dns, DKIM_SIGINFO *sig, json_t *o,
+			       const char *result, strbuf_t *why)
+{
+	char subject[300];
+	const char *d = (const char *)dkim_sig_getdomain(sig);
+	const char *sel = (const char *)dkim_sig_getselector(sig);
+	snprintf(subject, sizeof(subject), "d=%.120s s=%.120s", d ? d : "?", sel ? sel : "?");
+
+	dkv_tag(sig, 0, "i", o, "identity");
+	dkv_tag(sig, 0, "c", o, "canonicalization");
+	const char *h = dkv_tag(sig, 0, "h", NULL, NULL);
+	json_t *hl = json_array();
+	for (const char *p = h; p && *p;) {
+		p += strspn(p, " \t\r\n:");
+		size_t n = strcspn(p, ":");
+		size_t m = n;
+		while (m > 0 && strchr(" \t\r\n", p[m - 1]))
+			m--;
+		if (m > 0 && json_array_size(hl) < 64)
+			json_array_append_new(hl, record_text(p, m));
+		p += n;
+	}
+	json_object_set_new(o, "headers", hl);
+	const char *l = dkv_tag(sig, 0, "l", o, "body_length");
+	const char *t = dkv_tag(sig, 0, "t", o, "timestamp");
+	const char *x = dkv_tag(sig, 0, "x", o, "expires");
+	(void)t;
+
+	unsigned int bits = 0;
+	int have_key = dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK && bits > 0;
+	const char *alg = dkv_tag(sig, 0, "a", NULL, NULL);
+	int ed = alg && strncasecmp(alg, "ed25519", 7) == 0;
+	const char *kp0 = dkv_tag(sig, 1, "p", NULL, NULL);
+	if (!have_key && ed && kp0 && kp0[0])
+		bits = 256;	/* Ed25519 keys have one size; libopendkim reports none */
+	json_object_set_new(o, "key_bits", have_key || bits ? json_integer(bits) : json_null());
+	/* libopendkim knows the key's DNSSEC status only when the lookup
+	 * worked; a bogus or failed one is asked again here, so the report
+	 * can say why (the resolver has it cached). */
+	int ds = dkim_sig_getdnssec(sig);
+	const char *why_bogus = NULL;
+	dns_answer_t *ka = NULL;
+	char qname[600], qerr[256];
+	if (ds == DKIM_DNSSEC_UNKNOWN && d && sel &&
+	    snprintf(qname, sizeof(qname), "%s._domainkey.%s", sel, d) < (int)sizeof(qname) &&
+	    dns->query(dns->arg, qname, 16, &ka, qerr, sizeof(qerr)) == 0) {
+		ds = ka->dnssec == DNSSEC_BOGUS ? DKIM_DNSSEC_BOGUS
+		   : ka->dnssec == DNSSEC_SECURE ? DKIM_DNSSEC_SECURE
+		   : ka->outcome == DNS_OK || ka->outcome == DNS_NXDOMAIN || ka->outcome == DNS_NODATA
+		   ? DKIM_DNSSEC_INSECURE : DKIM_DNSSEC_UNKNOWN;
+		why_bogus = ka->why_bogus;
+	}
+	json_object_set_new(o, "key_dnssec", json_string(dkv_dnssec_name(ds)));
+	if (ds == DKIM_DNSSEC_BOGUS) {
+		record_set_text(o, "key_why_bogus", why_bogus);
+		finding_add(o, "dkim.key_dnssec_bogus", subject, "%s", why_bogus ? why_bogus : "");
+		if (strcmp(result, "pass") == 0 || strcmp(result, "permerror") == 0)
+			result = "temperror";
+		strbuf_puts(why, "key record failed DNSSEC validation (bogus)");
+	}
+	dns_answer_free(ka);
+	const char *kk = dkv_tag(sig, 1, "k", NULL, NULL);
+	const char *kt = dkv_tag(sig, 1, "t", NULL, NULL);
+	const char *kp = dkv_tag(sig, 1, "p", NULL, NULL);
+	const char *kv = dkv_tag(sig, 1, "v", NULL, NULL);
+	int key_seen = kk || kt || kp || kv;
+	json_t *key = json_object();
+	record_set_text(key, "k", kk ? kk : (kp ? "rsa" : NULL));
+	record_set_text(key, "t", kt);
+	dkv_tag(sig, 1, "h", key, "h");
+	dkv_tag(sig, 1, "s", key, "s");
+	json_object_set_new(key, "revoked", json_boolean(dkim_sig_geterror(sig) == DKIM_SIGERROR_KEYREVOKED ||
+							 (kp != NULL && kp[strspn(kp, " \t")] == '\0')));
+	json_object_set_new(key, "testing", json_boolean(dkv_has_flag(kt, "y")));
+	json_object_set_new(o, "key", key_seen || json_is_true(json_object_get(key, "revoked"))
+				  ? key : json_null());
+	if (!key_seen && !json_is_true(json_object_get(key, "revoked")))
+		json_decref(key);
+
+	json_object_set_new(o, "key_type", json_string(ed ? "ed25519" : "rsa"));
+	if (alg && strcasecmp(alg, "rsa-sha1") == 0) {
+		finding_add(o, "dkim.rsa_sha1", subject, NULL);
+		if (strcmp(result, "pass") == 0) {
+			result = "fail";	/* RFC 8301 3.1: never valid */
+			strbuf_puts(why, "rsa-sha1 signatures are not valid (RFC 8301); the signature itself verified");
+		}
+	}
+	if (have_key && !ed) {
+		if (bits < 1024) {
+			finding_add(o, "dkim.key_too_small", subject, "%u-bit RSA key", bits);
+			if (strcmp(result, "pass") == 0 || strcmp(result, "policy") == 0) {
+				result = "fail";	/* RFC 8301 3.2 */
+				strbuf_printf(why, "%u-bit RSA key: under 1024 bits is not valid (RFC 8301)", bits);
+			}
+		} else if (bits < 2048) {
+			finding_add(o, "dkim.key_weak", subject, "%u-bit RSA key", bits);
+		}
+	}
+	if (json_is_true(json_object_get(json_object_get(o, "key"), "revoked")))
+		finding_add(o, "dkim.key_revoked", subject, NULL);
+	if (dkv_has_flag(kt, "y"))
+		finding_add(o, "dkim.key_testing", subject, "t=%s", kt);
+	if (l != NULL)
+		finding_add(o, "dkim.body_length", subject, "l=%s", l);
+	if (x != NULL && dkim_sig_geterror(sig) == DKIM_SIGERROR_EXPIRED)
+		finding_add(o, "dkim.expired", subject, "x=%s", x);
+	if (dkim_sig_geterror(sig) == DKIM_SIGERROR_NOKEY)
+		finding_add(o, "dkim.key_missing", subject, "no TXT record at %s._domainkey.%s",
+			    sel ? sel : "?", d ? d : "?");
+	return result;
+}
+
 json_t *dkim_verify_finish(dkim_verify_t *v)
 {
 	json_t *arr = json_array();
@@ -311,8 +460,15 @@ json_t *dkim_verify_finish(dkim_verify_t *v)
 		record_set_text(o, "domain", (const char *)dkim_sig_getdomain(sig));
 		record_set_text(o, "selector", (const char *)dkim_sig_getselector(sig));
 		record_set_text(o, "algorithm", (const char *)alg);
+		strbuf_t why = STRBUF_INIT;
+		strbuf_init(&why);
+		result = dkv_details(&v->lib->dns, sig, o, result, &why);
 		json_object_set_new(o, "result", json_string(result));
-		dkv_reason(sig, result, &reason);
+		if (why.len > 0)
+			strbuf_append(&reason, why.data, why.len);
+		else
+			dkv_reason(sig, result, &reason);
+		strbuf_free(&why);
 		record_set_text(o, "reason", reason.data);
 		strbuf_free(&reason);
 		json_array_append_new(arr, o);

@@ -16,6 +16,7 @@
 #include "analysis/address.h"
 #include "analysis/dmarc.h"
 #include "base/text.h"
+#include "mail/finding.h"
 #include "mail/record.h"
 
 #define DMARC_RECORD_MAX 2048
@@ -203,6 +204,79 @@ static int lookup_at(const analysis_dns_t *dns, const char *name, char **record,
 	return rc;
 }
 
+/* report_authorized - RFC 7489 7.1: may reports about domain go to
+ * dest? 1 yes (a v=DMARC1 record at <domain>._report._dmarc.<dest>), 0 no,
+ * -1 the lookup failed. */
+static int report_authorized(const analysis_dns_t *dns, const char *domain, const char *dest)
+{
+	char q[600], err[256];
+	if (snprintf(q, sizeof(q), "%s._report._dmarc.%s", domain, dest) >= (int)sizeof(q))
+		return 0;
+	dns_answer_t *a = NULL;
+	if (dns->query(dns->arg, q, ns_t_txt, &a, err, sizeof(err)) != 0 || a == NULL)
+		return -1;
+	int rc = 0;
+	if (a->dnssec == DNSSEC_BOGUS || a->outcome == DNS_SERVFAIL) {
+		rc = -1;
+	} else if (a->outcome == DNS_OK) {
+		for (size_t i = 0; i < a->count && rc == 0; i++) {
+			char *t = txt_string(a->rdata[i].data, a->rdata[i].len);
+			rc = strncasecmp(t, "v=DMARC1", 8) == 0;
+			free(t);
+		}
+	}
+	dns_answer_free(a);
+	return rc;
+}
+
+/* check_report_destinations - every mailto: of rua and ruf outside the
+ * policy domain's organizational domain must authorize it; the outcome in
+ * obj["report_destinations"], a finding for each one that does not. */
+static void check_report_destinations(const analysis_dns_t *dns, json_t *obj, const char *where)
+{
+	char *org = dmarc_org_domain(where);
+	json_t *out = json_array();
+	const char *tags[] = { "rua", "ruf" };
+	for (int k = 0; k < 2; k++) {
+		size_t i;
+		json_t *u;
+		json_array_foreach(json_object_get(obj, tags[k]), i, u) {
+			const char *uri = json_string_value(u);
+			const char *at = uri ? strrchr(uri, '@') : NULL;
+			if (uri == NULL || strncasecmp(uri, "mailto:", 7) != 0 || at == NULL || i >= 8)
+				continue;
+			char dest[256];
+			size_t n = strcspn(at + 1, "!, ");	/* "!10m" size limit */
+			if (n == 0 || n >= sizeof(dest))
+				continue;
+			memcpy(dest, at + 1, n);
+			dest[n] = '\0';
+			text_lower(dest);
+			char *dorg = dmarc_org_domain(dest);
+			int external = strcasecmp(dorg, org) != 0;
+			free(dorg);
+			json_t *d = json_object();
+			record_set_text(d, "tag", tags[k]);
+			record_set_text(d, "uri", uri);
+			record_set_text(d, "destination", dest);
+			json_object_set_new(d, "external", json_boolean(external));
+			if (!external) {
+				json_object_set_new(d, "authorized", json_true());
+			} else {
+				int a = report_authorized(dns, where, dest);
+				json_object_set_new(d, "authorized", a < 0 ? json_null() : json_boolean(a));
+				if (a == 0)
+					finding_add(obj, "dmarc.report_destination_unauthorized", where,
+						    "%s=%s: no v=DMARC1 record at %s._report._dmarc.%s",
+						    tags[k], uri, where, dest);
+			}
+			json_array_append_new(out, d);
+		}
+	}
+	json_object_set_new(obj, "report_destinations", out);
+	free(org);
+}
+
 json_t *dmarc_lookup(const analysis_dns_t *dns, const char *domain)
 {
 	json_t *obj = json_object();
@@ -224,6 +298,7 @@ json_t *dmarc_lookup(const analysis_dns_t *dns, const char *domain)
 		record_set_text(obj, "record", record);
 		if (dmarc_parse(record, obj) != 0)
 			json_object_set_new(obj, "outcome", json_string("invalid"));
+		check_report_destinations(dns, obj, where);
 	}
 	free(record);
 	free(org);

@@ -14,6 +14,7 @@
 
 #include "analysis/address.h"
 #include "analysis/message_facts.h"
+#include "analysis/received.h"
 #include "base/log.h"
 
 /* bounded_dup - at most FACTS_TEXT_MAX bytes of s; *cut set if longer. */
@@ -87,6 +88,11 @@ void message_facts_clear(message_facts_t *m)
 	free(m->from);
 	free(m->message_id);
 	free(m->date);
+	free(m->auto_submitted);
+	free(m->precedence);
+	free(m->list_id);
+	json_decref(m->reply_policy);
+	json_decref(m->dnsbl);
 	free_list(m->received, m->received_count);
 	json_decref(m->spf);
 	json_decref(m->dkim);
@@ -157,6 +163,12 @@ void message_facts_header(message_facts_t *m, const char *name, const char *valu
 		slot = &m->message_id;
 	else if (strcasecmp(name, "Date") == 0)
 		slot = &m->date;
+	else if (strcasecmp(name, "Auto-Submitted") == 0)
+		slot = &m->auto_submitted;
+	else if (strcasecmp(name, "Precedence") == 0)
+		slot = &m->precedence;
+	else if (strcasecmp(name, "List-Id") == 0)
+		slot = &m->list_id;
 	if (slot != NULL && *slot == NULL)
 		*slot = unfold(value, NULL);
 }
@@ -203,14 +215,12 @@ json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
 	json_object_set_new(o, "spf", m->spf ? json_deep_copy(m->spf) : json_null());
 	json_object_set_new(o, "dkim", m->dkim ? json_deep_copy(m->dkim) : json_array());
 
-	json_t *rv = json_array();
-	for (size_t i = 0; i < m->received_count; i++) {
-		json_t *r = json_object();
-		record_set_text(r, "raw", m->received[i]);
-		json_array_append_new(rv, r);
-	}
-	json_object_set_new(o, "received", rv);
+	/* Every field parsed into a hop; "raw" kept whether it parses or not. */
+	json_object_set_new(o, "received", received_path(m->received, m->received_count));
 	json_object_set_new(o, "received_truncated", json_boolean(m->received_truncated));
+	if (m->reply_policy)
+		json_object_set_new(o, "reply_policy", json_deep_copy(m->reply_policy));
+	json_object_set_new(o, "dnsbl", m->dnsbl ? json_deep_copy(m->dnsbl) : json_array());
 	return o;
 }
 
@@ -230,7 +240,11 @@ json_t *message_job_new(const client_facts_t *c, const message_facts_t *m, char 
 	json_object_set_new(job, "kind", json_string("mail"));
 	json_object_set(job, "queued", queued);
 	record_set_text(job, "domain", domain);
-	record_set_text(job, "reply_to", message_facts_null_sender(m) ? NULL : m->mail_from);
+	int no_reply = message_facts_null_sender(m) ||
+		       (m->reply_policy && !json_is_true(json_object_get(m->reply_policy, "reply")));
+	record_set_text(job, "reply_to", no_reply ? NULL : m->mail_from);
+	if (m->reply_policy)
+		json_object_set_new(job, "reply_policy", json_deep_copy(m->reply_policy));
 	json_object_set_new(job, "message", message_facts_json(c, m, queued));
 	json_decref(queued);
 	free(domain);

@@ -38,11 +38,14 @@ typedef struct message_facts {
 	char **rcpt;			/* the test recipients only */
 	size_t rcpt_count;
 	char *from, *message_id, *date;	/* first of each header */
+	char *auto_submitted, *precedence, *list_id;	/* for the reply policy */
 	char **received;		/* unfolded, in message order */
 	size_t received_count;
 	int received_truncated;		/* more, or longer, than kept */
 	json_t *spf;			/* owned; NULL until evaluated */
 	json_t *dkim;			/* owned array; NULL until evaluated */
+	json_t *reply_policy;		/* owned; NULL: not decided (reply) */
+	json_t *dnsbl;			/* owned array; NULL: not checked */
 } message_facts_t;
 
 void client_facts_init(client_facts_t *c);
@@ -72,7 +75,9 @@ char *message_facts_domain(const message_facts_t *m);
 json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
 			   const json_t *queued);
 /* message_job_new - the job record (format JOB_FORMAT, kind "mail"); NULL
- * with the reason in err when there is no domain to probe. */
+ * with the reason in err when there is no domain to probe. A reply_policy
+ * that says no makes reply_to null; the decision is in the job and in its
+ * message object as "reply_policy". */
 json_t *message_job_new(const client_facts_t *c, const message_facts_t *m, char *err,
 			size_t errlen);
 

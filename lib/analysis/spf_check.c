@@ -11,10 +11,18 @@
  *   SERVFAIL, BOGUS, resolver failure -> TRY_AGAIN (temperror).
  * Type SPF (99) is never asked (RFC 7208 3.1 retired it): NO_DATA at once,
  * which saves libspf2's extra query per domain.
+ * The RFC 7208 4.6.4 limits are counted here, by the questions libspf2
+ * asks: each TXT (include, redirect) but the domain's own and exp=
+ * targets, each MX and PTR, each A/AAAA that is not the address of an MX
+ * or PTR host (a, exists); a counted question with NXDOMAIN or an empty
+ * answer is a void lookup. Over 10 terms or 2 void lookups: permerror.
  * Trusts nothing in the records; remote text enters JSON via record_text.
+ * libspf2's CVE-2023-42118 is not guarded against here: code that faces
+ * hostile records runs this through spf_sandbox.h (a child per check).
  */
 #include <arpa/nameser.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,17 +36,77 @@
 #include "base/log.h"
 #include "base/netaddr.h"
 #include "base/text.h"
+#include "mail/finding.h"
 #include "mail/record.h"
 
 #define SPF_NAME_MAX 1025
+#define SPF_LOOKUP_LIMIT 10	/* RFC 7208 4.6.4: DNS-querying terms */
+#define SPF_VOID_LIMIT 2	/* RFC 7208 4.6.4: void lookups */
+#define SPF_HOSTS_MAX 64	/* MX/PTR targets and exp= names remembered */
+/* The server-wide explanation libspf2 uses when a domain has no exp=;
+ * replaced by our own sentence (libspf2 turns spaces into '%'). */
+#define MXRAY_SPF_NO_EXP "mxray-no-exp"
 
 /* What one check remembers while libspf2 runs. */
 typedef struct spf_state {
 	const analysis_dns_t *dns;
 	const char *domain;		/* the domain whose policy is checked */
 	char *record;			/* its v=spf1 TXT, as seen */
-	int lookups;			/* queries made, for the debug log */
+	int records;			/* v=spf1 TXTs of that domain */
+	int queries;			/* every query made, for the debug log */
+	int lookups;			/* DNS-querying terms (RFC 7208 4.6.4) */
+	int void_lookups;		/* of those: NXDOMAIN or no answer */
+	int top_fetched;		/* the domain's own TXT was asked */
+	/* Names whose A/AAAA/TXT query belongs to a term already counted:
+	 * the hosts of an MX answer, PTR names, literal exp= targets. */
+	char *hosts[SPF_HOSTS_MAX];
+	int nhosts;
 } spf_state_t;
+
+/* spf_host_add - remember a name that is not a term of its own. */
+static void spf_host_add(spf_state_t *st, const char *name)
+{
+	if (st->nhosts < SPF_HOSTS_MAX)
+		st->hosts[st->nhosts++] = strdup(name);
+}
+
+static int spf_host_known(const spf_state_t *st, const char *name)
+{
+	for (int i = 0; i < st->nhosts; i++)
+		if (st->hosts[i] && strcasecmp(st->hosts[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* spf_note_exp - a literal exp=NAME of a fetched record is fetched after
+ * evaluation and is no DNS-querying term (RFC 7208 6.2). */
+static void spf_note_exp(spf_state_t *st, const char *txt)
+{
+	for (const char *p = txt; (p = strcasestr(p, " exp=")) != NULL; p += 5) {
+		char name[SPF_NAME_MAX];
+		size_t n = strcspn(p + 5, " ");
+		if (n == 0 || n >= sizeof(name) || memchr(p + 5, '%', n))
+			continue;
+		memcpy(name, p + 5, n);
+		name[n] = '\0';
+		spf_host_add(st, name);
+	}
+}
+
+/* spf_count - count one query against the RFC 7208 4.6.4 limits:
+ * TXT (include, redirect) except the domain's own and exp= targets, MX,
+ * PTR, and A/AAAA (a, exists) except the hosts of an MX or PTR answer. */
+static int spf_count(spf_state_t *st, const char *domain, ns_type type)
+{
+	if (type == ns_t_txt && !st->top_fetched && strcasecmp(domain, st->domain) == 0) {
+		st->top_fetched = 1;
+		return 0;
+	}
+	if (spf_host_known(st, domain) && type != ns_t_mx)
+		return 0;
+	st->lookups++;
+	return 1;
+}
 
 static void spf_log_warning(const char *file, int line, const char *msg)
 {
@@ -110,7 +178,8 @@ static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *server, const char *domain
 
 	if (type == ns_t_spf)
 		return SPF_dns_rr_new_init(server, domain, type, 0, NO_DATA);
-	st->lookups++;
+	st->queries++;
+	int counted = spf_count(st, domain, type);
 	if (st->dns->query(st->dns->arg, domain, type, &a, err, sizeof(err)) != 0) {
 		log_debug("spf: %s", err);
 		return SPF_dns_rr_new_init(server, domain, type, 0, TRY_AGAIN);
@@ -126,6 +195,9 @@ static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *server, const char *domain
 		herrno = NETDB_SUCCESS;
 	else
 		herrno = TRY_AGAIN;
+	if (counted && (herrno == HOST_NOT_FOUND || herrno == NO_DATA ||
+			(herrno == NETDB_SUCCESS && a->count == 0)))
+		st->void_lookups++;
 	SPF_dns_rr_t *rr = SPF_dns_rr_new_init(server, domain, type, 0, herrno);
 	if (rr == NULL || herrno != NETDB_SUCCESS) {
 		dns_answer_free(a);
@@ -152,15 +224,24 @@ static SPF_dns_rr_t *spf_dns_lookup(SPF_dns_server_t *server, const char *domain
 		case ns_t_mx:
 			if (len > 2)
 				rc = spf_rr_add_name(rr, cnt, d + 2, len - 2);
+			if (rc == 0)
+				spf_host_add(st, rr->rr[cnt]->mx);
 			break;
 		case ns_t_ptr:
 			rc = spf_rr_add_name(rr, cnt, d, len);
+			if (rc == 0)
+				spf_host_add(st, rr->rr[cnt]->ptr);
 			break;
 		case ns_t_txt:
 			rc = spf_rr_add_txt(rr, cnt, d, len);
-			if (rc == 0 && st->record == NULL && strcasecmp(domain, st->domain) == 0 &&
-			    is_spf_record(rr->rr[cnt]->txt))
-				st->record = strdup(rr->rr[cnt]->txt);
+			if (rc != 0 || !is_spf_record(rr->rr[cnt]->txt))
+				break;
+			spf_note_exp(st, rr->rr[cnt]->txt);
+			if (!counted && strcasecmp(domain, st->domain) == 0) {
+				st->records++;
+				if (st->record == NULL)
+					st->record = strdup(rr->rr[cnt]->txt);
+			}
 			break;
 		default:
 			break;
@@ -215,6 +296,26 @@ static json_t *spf_result(const char *domain, const char *result, const char *ex
 	return o;
 }
 
+/* spf_add_details - the counts, and the findings only mxray can tell
+ * (limits, several records). */
+static void spf_add_details(json_t *o, const spf_state_t *st)
+{
+	const char *dom = json_string_value(json_object_get(o, "domain"));
+	json_object_set_new(o, "lookups", json_integer(st->lookups));
+	json_object_set_new(o, "lookup_limit", json_integer(SPF_LOOKUP_LIMIT));
+	json_object_set_new(o, "void_lookups", json_integer(st->void_lookups));
+	json_object_set_new(o, "records", json_integer(st->records));
+	if (st->records > 1)
+		finding_add(o, "spf.multiple_records", dom, "%d v=spf1 records", st->records);
+	if (st->void_lookups > SPF_VOID_LIMIT)
+		finding_add(o, "spf.void_lookups", dom, "%d void lookups", st->void_lookups);
+	if (st->lookups > SPF_LOOKUP_LIMIT)
+		finding_add(o, "spf.too_many_lookups", dom, "%d DNS-querying terms", st->lookups);
+	else if (st->lookups >= SPF_LOOKUP_LIMIT - 2)
+		finding_add(o, "spf.lookups_near_limit", dom, "%d of %d DNS-querying terms",
+			    st->lookups, SPF_LOOKUP_LIMIT);
+}
+
 json_t *spf_check_run(const analysis_dns_t *dns, const char *client_ip, const char *helo,
 		      const char *mail_from)
 {
@@ -243,6 +344,12 @@ json_t *spf_check_run(const analysis_dns_t *dns, const char *client_ip, const ch
 
 	json_t *out = NULL;
 	SPF_server_t *srv = SPF_server_new_dns(&layer, 0);
+	/* libspf2's default explanation points at the defunct openspf.org. */
+	SPF_response_t *exp_resp = NULL;
+	if (srv)
+		(void)SPF_server_set_explanation(srv, MXRAY_SPF_NO_EXP, &exp_resp);
+	if (exp_resp)
+		SPF_response_free(exp_resp);
 	SPF_request_t *req = srv ? SPF_request_new(srv) : NULL;
 	SPF_response_t *resp = NULL;
 	if (req == NULL) {
@@ -279,6 +386,12 @@ json_t *spf_check_run(const analysis_dns_t *dns, const char *client_ip, const ch
 	/* The explanation: the domain's own (exp=) on fail, else libspf2's
 	 * first error message, else its comment on the result. */
 	const char *expl = resp ? SPF_response_get_explanation(resp) : NULL;
+	char own[400];
+	if (expl != NULL && strcmp(expl, MXRAY_SPF_NO_EXP) == 0) {
+		snprintf(own, sizeof(own), "%s is not authorised by the SPF record of %s", client_ip,
+			 domain);
+		expl = own;
+	}
 	if ((expl == NULL || !expl[0]) && resp && SPF_response_messages(resp) > 0) {
 		SPF_error_t *m = SPF_response_message(resp, 0);
 		expl = m ? SPF_error_message(m) : NULL;
@@ -287,8 +400,24 @@ json_t *spf_check_run(const analysis_dns_t *dns, const char *client_ip, const ch
 		expl = SPF_response_get_header_comment(resp);
 	if (expl == NULL || !expl[0])
 		expl = SPF_strerror(e);
+	/* libspf2 does not enforce the void-lookup limit at all; evaluation
+	 * stops at the first match, so every void lookup counted happened
+	 * before the verdict and exceeding the limit makes it a permerror. */
+	char why[160];
+	if (st.void_lookups > SPF_VOID_LIMIT) {
+		result = "permerror";
+		snprintf(why, sizeof(why), "%d void DNS lookups, more than the %d RFC 7208 4.6.4 allows",
+			 st.void_lookups, SPF_VOID_LIMIT);
+		expl = why;
+	} else if (st.lookups > SPF_LOOKUP_LIMIT) {
+		result = "permerror";
+		snprintf(why, sizeof(why), "%d DNS-querying terms, more than the %d RFC 7208 4.6.4 allows",
+			 st.lookups, SPF_LOOKUP_LIMIT);
+		expl = why;
+	}
 	out = spf_result(domain, result, expl, st.record);
-	log_debug("spf: %s for %s: %s after %d lookups", domain, client_ip, result, st.lookups);
+	spf_add_details(out, &st);
+	log_debug("spf: %s for %s: %s after %d queries", domain, client_ip, result, st.queries);
 done:
 	if (resp)
 		SPF_response_free(resp);
@@ -297,6 +426,8 @@ done:
 	if (srv)
 		SPF_server_free(srv);
 	free(st.record);
+	for (int i = 0; i < st.nhosts; i++)
+		free(st.hosts[i]);
 	free(domain);
 	return out;
 }

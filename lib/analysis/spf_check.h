@@ -5,10 +5,13 @@
  * with all DNS through analysis_dns_t (mxray's validating resolver): a
  * BOGUS or SERVFAIL answer is a temperror, never data. The result is the
  * "spf" object of docs/report-format.md:
- *   {"domain", "result", "explanation", "record"}
+ *   {"domain", "result", "explanation", "record", "lookups",
+ *    "lookup_limit", "void_lookups", "records", "findings"}
  * result is one of pass fail softfail neutral none temperror permerror.
- *
- * Not yet done (issue 3): counting lookups and void lookups ourselves.
+ * The RFC 7208 4.6.4 limits are counted here, in the DNS layer (10
+ * DNS-querying terms; 2 void lookups, which libspf2 does not enforce):
+ * exceeding either is a permerror. libspf2 does not tell which mechanism
+ * matched (its Received-SPF text lacks it), so the result does not either.
  * libspf2 1.2.10 has the unpatched CVE-2023-42118: callers that face
  * hostile records (the milter) must run this through spf_sandbox.h.
  * libspf2 always passes 127.0.0.0/8 clients ("localhost is always allowed").

@@ -31,7 +31,11 @@ static fake_rr_t zone[] = {
 	  .dnssec = DNSSEC_BOGUS },
 	{ .name = "s1._domainkey.servfail.test", .type = ns_t_txt, .outcome = DNS_SERVFAIL },
 	{ .name = "s1._domainkey.nokey.test", .type = ns_t_txt, .outcome = DNS_NXDOMAIN },
+	{ .name = "s1._domainkey.testing.test", .type = ns_t_txt, .outcome = DNS_OK },
+	{ .name = "s1._domainkey.revoked.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=DKIM1; k=rsa; p=" } },
 };
+static char key_txt_testing[2100];
 
 static fake_dns_t fake;
 static analysis_dns_t dns;
@@ -210,7 +214,7 @@ TEST(changed_body_or_header_fails_with_reason)
 
 TEST(bogus_key_is_temperror_even_when_right)
 {
-	check_one("bogus.test", "temperror", "key DNS query failed");
+	check_one("bogus.test", "temperror", "DNSSEC validation (bogus)");
 	check_one("bogus2.test", "temperror", NULL);
 }
 
@@ -270,6 +274,48 @@ TEST(malformed_signature_is_reported_printable)
 	free(bad);
 }
 
+/* has_finding - signature i of arr carries finding id. */
+static int has_finding(json_t *arr, size_t i, const char *id)
+{
+	size_t k;
+	json_t *f;
+	json_array_foreach(json_object_get(json_array_get(arr, i), "findings"), k, f)
+		if (strcmp(json_string_value(json_object_get(f, "id")), id) == 0)
+			return 1;
+	return 0;
+}
+
+TEST(key_record_details_and_findings)
+{
+	const char *doms[] = { "sender.test", "testing.test", "revoked.test", "bogus.test" };
+	json_t *r[4];
+	for (int i = 0; i < 4; i++) {
+		char *sig = sign(doms[i]);
+		r[i] = verify(&sig, 1, NULL, body);
+		free(sig);
+	}
+	json_t *s0 = json_array_get(r[0], 0);
+	CHECK_INT(json_integer_value(json_object_get(s0, "key_bits")), 2048);
+	CHECK_STR(json_string_value(json_object_get(s0, "key_dnssec")), "secure");
+	CHECK_STR(json_string_value(json_object_get(s0, "key_type")), "rsa");
+	CHECK_STR(json_string_value(json_object_get(s0, "canonicalization")), "relaxed/simple");
+	CHECK(json_array_size(json_object_get(s0, "headers")) >= 3);
+	CHECK(json_is_null(json_object_get(s0, "body_length")));
+	CHECK(!has_finding(r[0], 0, "dkim.key_weak"));
+	/* t=y:s - testing, and the flag list is split on ':' */
+	CHECK_STR(field(r[1], 0, "result"), "pass");
+	CHECK(has_finding(r[1], 0, "dkim.key_testing"));
+	CHECK(json_is_true(json_object_get(json_object_get(json_array_get(r[1], 0), "key"), "testing")));
+	/* empty p=: revoked, never a pass */
+	CHECK_STR(field(r[2], 0, "result"), "permerror");
+	CHECK(has_finding(r[2], 0, "dkim.key_revoked"));
+	/* bogus: the status and its finding, whatever libopendkim saw */
+	CHECK_STR(json_string_value(json_object_get(json_array_get(r[3], 0), "key_dnssec")), "bogus");
+	CHECK(has_finding(r[3], 0, "dkim.key_dnssec_bogus"));
+	for (int i = 0; i < 4; i++)
+		json_decref(r[i]);
+}
+
 int main(void)
 {
 	char err[256];
@@ -279,6 +325,9 @@ int main(void)
 	}
 	for (size_t i = 0; i < 2; i++)
 		zone[i].text[0] = key_txt;
+	snprintf(key_txt_testing, sizeof(key_txt_testing), "v=DKIM1; k=rsa; t=y:s; %s",
+		 key_txt + strlen("v=DKIM1; k=rsa; "));
+	zone[5].text[0] = key_txt_testing;
 	dns = fake_dns_source(&fake, zone, sizeof(zone) / sizeof(zone[0]));
 	vlib = dkim_verify_lib_new(&dns, err, sizeof(err));
 	signlib = dkim_init(NULL, NULL);
@@ -294,6 +343,7 @@ int main(void)
 	RUN(every_signature_is_reported);
 	RUN(no_signature_is_an_empty_list);
 	RUN(malformed_signature_is_reported_printable);
+	RUN(key_record_details_and_findings);
 	dkim_close(signlib);
 	dkim_verify_lib_free(vlib);
 	return harness_done();

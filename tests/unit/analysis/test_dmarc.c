@@ -22,6 +22,14 @@ static fake_rr_t zone[] = {
 	{ .name = "_dmarc.twice.test", .type = ns_t_txt, .outcome = DNS_OK,
 	  .text = { "v=DMARC1; p=none", "v=DMARC1; p=reject" } },
 	{ .name = "_dmarc.failing.test", .type = ns_t_txt, .outcome = DNS_SERVFAIL, .dnssec = DNSSEC_BOGUS },
+	{ .name = "_dmarc.ext.co.uk", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=DMARC1; p=none; rua=mailto:a@reports.ext.co.uk,mailto:b@auth.test!10m,"
+		    "mailto:c@noauth.test; ruf=mailto:d@fail.test" } },
+	{ .name = "ext.co.uk._report._dmarc.auth.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=DMARC1" } },
+	{ .name = "ext.co.uk._report._dmarc.noauth.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 -all" } },
+	{ .name = "ext.co.uk._report._dmarc.fail.test", .type = ns_t_txt, .outcome = DNS_SERVFAIL },
 };
 static fake_dns_t fake;
 static analysis_dns_t dns;
@@ -132,6 +140,30 @@ TEST(message_alignment_and_result)
 	json_decref(m);
 }
 
+TEST(external_report_destinations_need_authorization)
+{
+	json_t *o = dmarc_lookup(&dns, "ext.co.uk");
+	json_t *d = json_object_get(o, "report_destinations");
+	CHECK_INT(json_array_size(d), 4);
+	static const struct { const char *dest; int external; int authorized; } want[] = {
+		{ "reports.ext.co.uk", 0, 1 }, { "auth.test", 1, 1 }, { "noauth.test", 1, 0 },
+		{ "fail.test", 1, -1 },
+	};
+	for (size_t i = 0; i < 4 && i < json_array_size(d); i++) {
+		json_t *e = json_array_get(d, i);
+		CHECK_STR(json_string_value(json_object_get(e, "destination")), want[i].dest);
+		CHECK_INT(json_is_true(json_object_get(e, "external")), want[i].external);
+		json_t *a = json_object_get(e, "authorized");
+		CHECK_INT(json_is_null(a) ? -1 : json_is_true(a), want[i].authorized);
+	}
+	/* one finding: the destination that answered "no"; a DNS failure is not a "no" */
+	json_t *f = json_object_get(o, "findings");
+	CHECK_INT(json_array_size(f), 1);
+	const char *det = json_string_value(json_object_get(json_array_get(f, 0), "detail"));
+	CHECK(det && strstr(det, "ext.co.uk._report._dmarc.noauth.test"));
+	json_decref(o);
+}
+
 int main(void)
 {
 	dns = fake_dns_source(&fake, zone, sizeof(zone) / sizeof(zone[0]));
@@ -140,5 +172,6 @@ int main(void)
 	RUN(discovery_falls_back_to_the_organizational_domain);
 	RUN(broken_and_duplicate_records_are_invalid_with_reasons);
 	RUN(message_alignment_and_result);
+	RUN(external_report_destinations_need_authorization);
 	return harness_done();
 }

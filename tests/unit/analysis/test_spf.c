@@ -44,6 +44,46 @@ static fake_rr_t zone[] = {
 	  .text = { "Not allowed: \x01%{i}" } },
 	{ .name = "helo.sender.test", .type = ns_t_txt, .outcome = DNS_OK,
 	  .text = { "v=spf1 ip4:192.0.2.1 -all" } },
+	/* Lookup limits: l0 includes l1 ... each level one include. */
+	{ .name = "ten.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 a:n1.ten.test a:n2.ten.test a:n3.ten.test a:n4.ten.test "
+		    "a:n5.ten.test a:n6.ten.test a:n7.ten.test a:n8.ten.test a:n9.ten.test "
+		    "ip4:192.0.2.0/24 a:n10.ten.test -all" } },
+	{ .name = "eleven.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 a:n1.ten.test a:n2.ten.test a:n3.ten.test a:n4.ten.test "
+		    "a:n5.ten.test a:n6.ten.test include:inc.eleven.test -all" } },
+	{ .name = "inc.eleven.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 a:n7.ten.test a:n8.ten.test a:n9.ten.test a:n10.ten.test "
+		    "ip4:192.0.2.0/24 -all" } },
+	{ .name = "n1.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.1" } },
+	{ .name = "n2.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.2" } },
+	{ .name = "n3.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.3" } },
+	{ .name = "n4.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.4" } },
+	{ .name = "n5.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.5" } },
+	{ .name = "n6.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.6" } },
+	{ .name = "n7.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.7" } },
+	{ .name = "n8.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.8" } },
+	{ .name = "n9.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.9" } },
+	{ .name = "n10.ten.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "203.0.113.10" } },
+	/* Void lookups: two are allowed, the third is a permerror. */
+	{ .name = "void2.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 a:gone1.void.test a:gone2.void.test ip4:192.0.2.0/24 -all" } },
+	{ .name = "void3.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 a:gone1.void.test a:gone2.void.test mx:gone3.void.test "
+		    "ip4:192.0.2.0/24 -all" } },
+	/* MX hosts' addresses are part of the mx term, not terms of their own. */
+	{ .name = "mxhosts.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 mx -all" } },
+	{ .name = "mxhosts.test", .type = ns_t_mx, .outcome = DNS_OK,
+	  .text = { "a.mxhosts.test", "b.mxhosts.test", "c.mxhosts.test" } },
+	{ .name = "c.mxhosts.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "198.51.100.9" } },
+	/* redirect= and an exists: macro. */
+	{ .name = "redir.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 redirect=sender.test" } },
+	{ .name = "macro.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=spf1 exists:%{ir}.%{l1r-}.ok.macro.test -all" } },
+	{ .name = "1.2.0.192.alice.ok.macro.test", .type = ns_t_a, .outcome = DNS_OK,
+	  .text = { "127.0.0.2" } },
 };
 
 static fake_dns_t fake;
@@ -172,6 +212,77 @@ TEST(result_mapping_table)
 		CHECK_STR(spf_check_result_name(cases[i].result, cases[i].err), cases[i].want);
 }
 
+static long long num(const json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+/* has_finding - o["findings"] holds id. */
+static int has_finding(const json_t *o, const char *id)
+{
+	size_t i;
+	json_t *f;
+	json_array_foreach(json_object_get(o, "findings"), i, f)
+		if (strcmp(json_string_value(json_object_get(f, "id")), id) == 0)
+			return 1;
+	return 0;
+}
+
+TEST(ten_lookups_pass_eleven_are_permerror)
+{
+	json_t *o = check("192.0.2.1", "client.test", "a@ten.test", "pass");
+	CHECK_INT(num(o, "lookups"), 9);	/* evaluation stops at ip4: */
+	CHECK(has_finding(o, "spf.lookups_near_limit"));
+	json_decref(o);
+	o = check("198.51.100.99", "client.test", "a@ten.test", "fail");
+	CHECK_INT(num(o, "lookups"), 10);
+	CHECK(!has_finding(o, "spf.too_many_lookups"));
+	json_decref(o);
+	/* 6 a + include + 4 a inside it = 11, before the ip4: that would match. */
+	o = check("192.0.2.1", "client.test", "a@eleven.test", "permerror");
+	CHECK(num(o, "lookups") >= 11);
+	CHECK(has_finding(o, "spf.too_many_lookups"));
+	json_decref(o);
+}
+
+TEST(third_void_lookup_is_permerror)
+{
+	json_t *o = check("192.0.2.1", "client.test", "a@void2.test", "pass");
+	CHECK_INT(num(o, "void_lookups"), 2);
+	CHECK(!has_finding(o, "spf.void_lookups"));
+	json_decref(o);
+	o = check("192.0.2.1", "client.test", "a@void3.test", "permerror");
+	CHECK_INT(num(o, "void_lookups"), 3);
+	CHECK(has_finding(o, "spf.void_lookups"));
+	const char *e = json_string_value(json_object_get(o, "explanation"));
+	CHECK(e && strstr(e, "void"));
+	json_decref(o);
+}
+
+TEST(mx_hosts_are_not_extra_lookups)
+{
+	json_t *o = check("198.51.100.9", "client.test", "a@mxhosts.test", "pass");
+	CHECK_INT(num(o, "lookups"), 1);
+	CHECK_INT(num(o, "void_lookups"), 0);
+	json_decref(o);
+}
+
+TEST(redirect_macro_and_two_records)
+{
+	json_t *o = check("192.0.2.1", "client.test", "a@sender.test", "pass");
+	CHECK_INT(num(o, "records"), 1);
+	json_decref(o);
+	o = check("192.0.2.1", "client.test", "a@redir.test", "pass");
+	CHECK_INT(num(o, "lookups"), 1);
+	json_decref(o);
+	check_only("192.0.2.1", "alice-x@macro.test", "pass");
+	check_only("192.0.2.1", "bob@macro.test", "fail");
+	o = check("192.0.2.1", "client.test", "a@two.test", "permerror");
+	CHECK_INT(num(o, "records"), 2);
+	CHECK(has_finding(o, "spf.multiple_records"));
+	json_decref(o);
+}
+
 int main(void)
 {
 	spf_check_init();
@@ -185,5 +296,9 @@ int main(void)
 	RUN(unknown_client_or_domain_is_none);
 	RUN(libspf2_passes_loopback_clients);
 	RUN(result_mapping_table);
+	RUN(ten_lookups_pass_eleven_are_permerror);
+	RUN(third_void_lookup_is_permerror);
+	RUN(mx_hosts_are_not_extra_lookups);
+	RUN(redirect_macro_and_two_records);
 	return harness_done();
 }

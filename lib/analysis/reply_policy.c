@@ -1,0 +1,119 @@
+/*
+ * reply_policy.c - the reply decision of a test mail (see reply_policy.h).
+ * Reads only what the milter already kept (bounded); no I/O.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analysis/address.h"
+#include "analysis/dmarc.h"
+#include "analysis/reply_policy.h"
+#include "mail/record.h"
+
+int reply_mode_parse(const char *s, reply_mode_t *out)
+{
+	if (s == NULL || s[0] == '\0' || strcasecmp(s, "authenticated") == 0)
+		*out = REPLY_AUTHENTICATED;
+	else if (strcasecmp(s, "any") == 0)
+		*out = REPLY_ANY;
+	else
+		return -1;
+	return 0;
+}
+
+/* first_word - the value's first word, lowercase, into buf. */
+static const char *first_word(const char *v, char *buf, size_t len)
+{
+	size_t n = 0;
+	while (v && (*v == ' ' || *v == '\t'))
+		v++;
+	while (v && v[n] && n + 1 < len && !isspace((unsigned char)v[n]) && v[n] != ';' && v[n] != '(') {
+		buf[n] = (char)tolower((unsigned char)v[n]);
+		n++;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static json_t *decision(int reply, const char *reason)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "reply", json_boolean(reply));
+	record_set_text(o, "reason", reason);
+	return o;
+}
+
+/* same_address - a and the address inside b ("Name <addr>" or addr). */
+static int same_address(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL || !a[0] || !b[0])
+		return 0;
+	const char *lt = strrchr(b, '<');
+	char *bare = address_strip(lt ? lt : b);
+	int same = bare && strcasecmp(a, bare) == 0;
+	free(bare);
+	return same;
+}
+
+json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const char *own_address)
+{
+	char w[64], why[400];
+
+	if (message_facts_null_sender(m))
+		return decision(0, "null sender (bounces are never answered)");
+	if (m->auto_submitted && strcmp(first_word(m->auto_submitted, w, sizeof(w)), "no") != 0) {
+		snprintf(why, sizeof(why), "Auto-Submitted: %s (RFC 3834: no replies to automatic mail)", w);
+		return decision(0, why);
+	}
+	if (m->precedence) {
+		first_word(m->precedence, w, sizeof(w));
+		if (strcmp(w, "bulk") == 0 || strcmp(w, "list") == 0 || strcmp(w, "junk") == 0) {
+			snprintf(why, sizeof(why), "Precedence: %s (list or bulk mail)", w);
+			return decision(0, why);
+		}
+	}
+	if (m->list_id)
+		return decision(0, "List-Id present (mailing-list mail)");
+	if (same_address(m->mail_from, own_address))
+		return decision(0, "sent by mxray itself");
+	if (m->from) {
+		const char *lt = strrchr(m->from, '<');
+		char *fa = address_strip(lt ? lt : m->from);
+		int own = fa && same_address(fa, own_address);
+		free(fa);
+		if (own)
+			return decision(0, "sent by mxray itself");
+	}
+	if (mode == REPLY_ANY)
+		return decision(1, "reply policy \"any\"");
+
+	const char *spf = json_string_value(json_object_get(m->spf, "result"));
+	if (spf && strcmp(spf, "pass") == 0)
+		return decision(1, "SPF passes for the envelope sender");
+	char *env_dom = address_domain(m->mail_from);
+	char *from_dom = m->from ? address_header_domain(m->from) : NULL;
+	size_t i;
+	json_t *sig;
+	int ok = 0;
+	json_array_foreach(m->dkim, i, sig) {
+		const char *r = json_string_value(json_object_get(sig, "result"));
+		const char *d = json_string_value(json_object_get(sig, "domain"));
+		if (r == NULL || d == NULL || strcmp(r, "pass") != 0)
+			continue;
+		if ((env_dom && dmarc_aligned(d, env_dom, 0)) || (from_dom && dmarc_aligned(d, from_dom, 0))) {
+			snprintf(why, sizeof(why), "DKIM signature of %.200s passes and is aligned", d);
+			ok = 1;
+			break;
+		}
+	}
+	free(env_dom);
+	free(from_dom);
+	if (ok)
+		return decision(1, why);
+	snprintf(why, sizeof(why), "the sender is not authenticated: SPF %s and no passing DKIM "
+		 "signature aligned with the envelope or From domain", spf ? spf : "not evaluated");
+	return decision(0, why);
+}

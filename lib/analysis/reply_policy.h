@@ -1,0 +1,34 @@
+/*
+ * reply_policy.h - whether mxray may answer a test mail (DESIGN rule 4).
+ *
+ * A reply goes to the envelope sender only where that is plausibly the
+ * real sender and wants mail: never to the null sender, never to mail
+ * that says it was sent automatically (Auto-Submitted other than "no",
+ * RFC 3834 5) or is list or bulk mail (Precedence: bulk, list, junk;
+ * List-Id), never to mxray's own replies (their From or envelope sender
+ * is [mail] from); and, with policy "authenticated" (the default), only
+ * when SPF passes for the envelope sender or a DKIM signature passes whose
+ * d= is aligned (relaxed) with the envelope sender's or the From domain.
+ * The decision and its reason go into the job: reply_to null plus
+ * "reply_policy": {"reply": false, "reason": "..."}.
+ */
+#ifndef MXRAY_ANALYSIS_REPLY_POLICY_H
+#define MXRAY_ANALYSIS_REPLY_POLICY_H
+
+#include <jansson.h>
+#include "analysis/message_facts.h"
+
+typedef enum reply_mode {
+	REPLY_AUTHENTICATED,	/* SPF pass or aligned DKIM pass needed */
+	REPLY_ANY,		/* any sender that passes the other rules */
+} reply_mode_t;
+
+/* reply_mode_parse - "authenticated" or "any"; -1 otherwise. */
+int reply_mode_parse(const char *s, reply_mode_t *out);
+
+/* reply_policy_decide - {"reply": bool, "reason": "..."} for a message
+ * whose spf and dkim results are in m; own_address is mxray's reply
+ * sender (bare address or "Name <addr>", may be NULL). */
+json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const char *own_address);
+
+#endif
