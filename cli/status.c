@@ -1,6 +1,6 @@
 /*
- * status.c - `mxray status [-c FILE]`: queue depth, pending entries, lag
- * and the consumers of both Redis streams.
+ * status.c - `mxray status [-c FILE]`: queue depth, pending entries, lag,
+ * consumers and the oldest unacknowledged entry's age of both Redis streams.
  *
  * Exit 0 when Redis answered, 1 when it could not be asked, 2 on usage.
  */
@@ -16,7 +16,8 @@ static void status_usage(FILE *out)
 {
 	fprintf(out, "usage: mxray status [-c FILE]\n"
 		     "  Prints the job and report queues in Redis: entries, pending\n"
-		     "  (delivered, not yet acknowledged), lag (not yet delivered) and consumers.\n");
+		     "  (delivered, not yet acknowledged), lag (not yet delivered), consumers\n"
+		     "  and the age of the oldest entry not yet acknowledged.\n");
 }
 
 static void status_print(const char *name, const store_queue_info_t *q)
@@ -26,7 +27,11 @@ static void status_print(const char *name, const store_queue_info_t *q)
 		printf("unknown");
 	else
 		printf("%lld", q->lag);
-	printf("  consumers %lld\n", q->consumers);
+	printf("  consumers %lld  oldest ", q->consumers);
+	if (q->oldest_age_ms < 0)
+		printf("none\n");
+	else
+		printf("%llds\n", q->oldest_age_ms / 1000);
 }
 
 int cli_status(int argc, char **argv)

@@ -9,9 +9,15 @@
  * SITE_REDIS_TIMEOUT_MS): fine for one host, and the seam for a pool later.
  * Trusts nothing in the URL (only token_valid shapes reach Redis) nor in
  * the stored report (rendered through render.h, which escapes everything).
+ * POST /api/v1/check (with [http] api_check = on) queues a domain-only
+ * job; its argument is checked as a plain host name and the client's rate
+ * is counted per address in this process (SITE_API_SLOTS addresses).
  * Limits: SITE_CONNECTION_LIMIT connections, SITE_PER_IP_LIMIT per client
- * address, SITE_IDLE_TIMEOUT_S idle seconds.
+ * address, SITE_IDLE_TIMEOUT_S idle seconds. Rendered reports are reused
+ * for SITE_CACHE_TTL_S seconds (never past their expiry) from a small
+ * direct-mapped cache of SITE_CACHE_SLOTS, also only touched by that thread.
  */
+#include <ctype.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +40,20 @@
 #define SITE_CONNECTION_LIMIT 256
 #define SITE_PER_IP_LIMIT 32
 #define SITE_IDLE_TIMEOUT_S 15
+#define SITE_CACHE_SLOTS 64		/* rendered reports kept, direct-mapped */
+#define SITE_CACHE_TTL_S 30		/* how long a rendered report is reused */
+#define SITE_API_SLOTS 1024		/* client addresses tracked for the API rate */
+
+/* A rendered report and its ready-made response (headers included), so a
+ * page asked for again skips Redis, JSON parsing and rendering. A stored
+ * report never changes under its token; the TTL bounds how long a report
+ * deleted by hand keeps being served, and the report's own expiry is
+ * checked on every hit. */
+typedef struct site_cached {
+	char key[TOKEN_BUFSIZE + 8];	/* "<token>" or "<token>.json" */
+	struct MHD_Response *response;
+	time_t until;			/* reuse before this */
+} site_cached_t;
 
 static const char site_csp[] =
 	"default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
@@ -51,6 +71,15 @@ struct site {
 	char *gone_page;		/* the one 404 page for every token */
 	long long served;		/* reports served by this process */
 	long long not_found;		/* unknown or expired tokens asked for */
+	long long cache_hits;		/* reports answered from the cache */
+	long long api_checks;		/* domain checks queued through the API */
+	long long api_limited;		/* API checks refused by the rate limit */
+	site_cached_t cache[SITE_CACHE_SLOTS];
+	struct site_api_rate {
+		char ip[64];
+		long long hour;		/* the hour (since the epoch) counted */
+		int count;
+	} api_rate[SITE_API_SLOTS];
 };
 
 /* site_mhd_log - libmicrohttpd's own errors, into our log. */
@@ -65,17 +94,18 @@ static void site_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_error("http: %s", buf);
 }
 
-/* site_respond - queue body (malloc'd, taken) with our headers. */
-static enum MHD_Result site_respond(struct MHD_Connection *conn, unsigned status,
-				    const char *ctype, char *body, const char *cache)
+/* site_response - a response for body (malloc'd, taken) with our headers,
+ * or NULL. */
+static struct MHD_Response *site_response(unsigned status, const char *ctype, char *body,
+					  const char *cache)
 {
 	if (body == NULL)
-		return MHD_NO;
+		return NULL;
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(body), body,
 								 MHD_RESPMEM_MUST_FREE);
 	if (r == NULL) {
 		free(body);
-		return MHD_NO;
+		return NULL;
 	}
 	MHD_add_response_header(r, "Content-Type", ctype);
 	MHD_add_response_header(r, "Content-Security-Policy", site_csp);
@@ -85,9 +115,39 @@ static enum MHD_Result site_respond(struct MHD_Connection *conn, unsigned status
 	MHD_add_response_header(r, "Cache-Control", cache);
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		MHD_add_response_header(r, "Allow", "GET, HEAD");
+	return r;
+}
+
+/* site_respond - queue body (malloc'd, taken) with our headers. */
+static enum MHD_Result site_respond(struct MHD_Connection *conn, unsigned status,
+				    const char *ctype, char *body, const char *cache)
+{
+	struct MHD_Response *r = site_response(status, ctype, body, cache);
+	if (r == NULL)
+		return MHD_NO;
 	enum MHD_Result ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* site_cache_slot - the slot key would live in (FNV-1a). */
+static site_cached_t *site_cache_slot(site_t *site, const char *key)
+{
+	unsigned h = 2166136261u;
+	for (const char *p = key; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return &site->cache[h % SITE_CACHE_SLOTS];
+}
+
+/* site_cache_put - keep r (a new reference is taken) for key until until. */
+static void site_cache_put(site_t *site, const char *key, struct MHD_Response *r, time_t until)
+{
+	site_cached_t *c = site_cache_slot(site, key);
+	if (c->response != NULL)
+		MHD_destroy_response(c->response);	/* drops our reference only */
+	snprintf(c->key, sizeof(c->key), "%s", key);
+	c->response = r;
+	c->until = until;
 }
 
 static enum MHD_Result site_text(struct MHD_Connection *conn, unsigned status, const char *text)
@@ -195,6 +255,9 @@ static void metrics_queue(strbuf_t *m, const char *stream, const store_queue_inf
 	if (q->lag >= 0)
 		strbuf_printf(m, "mxray_queue_lag{stream=\"%s\"} %lld\n", stream, q->lag);
 	strbuf_printf(m, "mxray_queue_consumers{stream=\"%s\"} %lld\n", stream, q->consumers);
+	if (q->oldest_age_ms >= 0)
+		strbuf_printf(m, "mxray_queue_oldest_age_seconds{stream=\"%s\"} %.3f\n", stream,
+			      q->oldest_age_ms / 1000.0);
 }
 
 /* site_metrics - Prometheus text format: queues from Redis, counters
@@ -222,7 +285,9 @@ static enum MHD_Result site_metrics(site_t *site, struct MHD_Connection *conn)
 			    "# HELP mxray_queue_lag Not yet delivered to any consumer.\n"
 			    "# TYPE mxray_queue_lag gauge\n"
 			    "# HELP mxray_queue_consumers Consumers in the stream's group.\n"
-			    "# TYPE mxray_queue_consumers gauge\n");
+			    "# TYPE mxray_queue_consumers gauge\n"
+			    "# HELP mxray_queue_oldest_age_seconds Age of the oldest entry not yet acknowledged.\n"
+			    "# TYPE mxray_queue_oldest_age_seconds gauge\n");
 		metrics_queue(&m, "jobs", &jobs);
 		metrics_queue(&m, "reports", &reports);
 		strbuf_printf(&m, "# HELP mxray_dead_letters Entries moved to the dead-letter stream.\n"
@@ -238,10 +303,159 @@ static enum MHD_Result site_metrics(site_t *site, struct MHD_Connection *conn)
 	strbuf_printf(&m, "# HELP mxray_reports_served_total Reports served by this reporter.\n"
 		      "# TYPE mxray_reports_served_total counter\nmxray_reports_served_total %lld\n"
 		      "# HELP mxray_reports_not_found_total Unknown or expired tokens asked of this reporter.\n"
-		      "# TYPE mxray_reports_not_found_total counter\nmxray_reports_not_found_total %lld\n",
-		      site->served, site->not_found);
+		      "# TYPE mxray_reports_not_found_total counter\nmxray_reports_not_found_total %lld\n"
+		      "# HELP mxray_reports_cache_hits_total Reports answered from this reporter's page cache.\n"
+		      "# TYPE mxray_reports_cache_hits_total counter\nmxray_reports_cache_hits_total %lld\n"
+		      "# HELP mxray_api_checks_total Domain checks queued through POST /api/v1/check.\n"
+		      "# TYPE mxray_api_checks_total counter\nmxray_api_checks_total %lld\n"
+		      "# HELP mxray_api_rate_limited_total API checks refused by [http] api_check_rate.\n"
+		      "# TYPE mxray_api_rate_limited_total counter\nmxray_api_rate_limited_total %lld\n",
+		      site->served, site->not_found, site->cache_hits, site->api_checks,
+		      site->api_limited);
 	return site_respond(conn, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
 			    "text/plain; version=0.0.4; charset=utf-8", strbuf_detach(&m), "no-store");
+}
+
+/* site_api_json - a JSON answer of the API. */
+static enum MHD_Result site_api_json(struct MHD_Connection *conn, unsigned status, json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	if (text == NULL)
+		return MHD_NO;
+	strbuf_t sb = STRBUF_INIT;
+	strbuf_printf(&sb, "%s\n", text);
+	free(text);
+	return site_respond(conn, status, "application/json; charset=utf-8", strbuf_detach(&sb),
+			    "no-store");
+}
+
+static enum MHD_Result site_api_error(struct MHD_Connection *conn, unsigned status,
+				      const char *why)
+{
+	return site_api_json(conn, status, json_pack("{ss}", "error", why));
+}
+
+/* api_domain_ok - a plain LDH host name with at least one dot. */
+static int api_domain_ok(const char *d)
+{
+	size_t n = d ? strlen(d) : 0, label = 0;
+	if (n == 0 || n > 253 || strchr(d, '.') == NULL || d[0] == '.' || d[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+		if (c == '.') {
+			if (label == 0 || d[i - 1] == '-')
+				return 0;
+			label = 0;
+		} else if (isalnum(c) || c == '-') {
+			if ((label == 0 && c == '-') || ++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return d[n - 1] != '-';
+}
+
+/* api_client - the client's numeric address into buf. */
+static void api_client(struct MHD_Connection *conn, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(buf, len, "unknown");
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	socklen_t sl = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							       : sizeof(struct sockaddr_in);
+	if (getnameinfo(ci->client_addr, sl, buf, (socklen_t)len, NULL, 0, NI_NUMERICHOST) != 0)
+		snprintf(buf, len, "unknown");
+}
+
+/* api_rate_take - 1 if ip may queue one more check this hour (counted),
+ * 0 if it has used [http] api_check_rate. Direct-mapped: two addresses
+ * sharing a slot reset each other's count, which only ever lets more
+ * through, never fewer. */
+static int api_rate_take(site_t *site, const char *ip)
+{
+	unsigned h = 2166136261u;
+	for (const char *p = ip; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	long long hour = (long long)time(NULL) / 3600;
+	struct site_api_rate *slot = &site->api_rate[h % SITE_API_SLOTS];
+	if (strcmp(slot->ip, ip) != 0 || slot->hour != hour) {
+		snprintf(slot->ip, sizeof(slot->ip), "%s", ip);
+		slot->hour = hour;
+		slot->count = 0;
+	}
+	if (slot->count >= site->cfg->http_api_check_rate)
+		return 0;
+	slot->count++;
+	return 1;
+}
+
+/* site_api_check - POST /api/v1/check?domain=D: queue a domain-only test
+ * (no reply mail: reply_to is null) and answer with its token. The job id
+ * is bound to a token here with the worker's own SET NX, so whichever of
+ * the two comes first, both use the same token. */
+static enum MHD_Result site_api_check(site_t *site, struct MHD_Connection *conn,
+				      const char *method)
+{
+	if (strcmp(site->cfg->http_api_check, "on") != 0)
+		return site_respond(conn, MHD_HTTP_NOT_FOUND, "text/html; charset=utf-8",
+				    site_page("Not found", "<p>There is nothing here. "
+					      "<a href=\"/\">How to use mxray</a></p>\n"), "no-store");
+	if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
+		struct MHD_Response *r = site_response(MHD_HTTP_METHOD_NOT_ALLOWED,
+						       "text/plain; charset=utf-8",
+						       strdup("use POST\n"), "no-store");
+		if (r == NULL)
+			return MHD_NO;
+		MHD_del_response_header(r, "Allow", "GET, HEAD");
+		MHD_add_response_header(r, "Allow", "POST");
+		enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	char domain[256], ip[64], id[64], token[TOKEN_BUFSIZE];
+	const char *arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "domain");
+	if (!api_domain_ok(arg))
+		return site_api_error(conn, MHD_HTTP_BAD_REQUEST,
+				      "domain=D is missing or not a plain host name");
+	size_t i = 0;
+	for (; arg[i] && i < sizeof(domain) - 1; i++)
+		domain[i] = (char)tolower((unsigned char)arg[i]);
+	domain[i] = '\0';
+	api_client(conn, ip, sizeof(ip));
+	if (!api_rate_take(site, ip)) {
+		site->api_limited++;
+		return site_api_error(conn, MHD_HTTP_TOO_MANY_REQUESTS,
+				      "too many checks from your address this hour");
+	}
+	store_t *s = site_store(site);
+	if (s == NULL)
+		return site_api_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "try again later");
+	if (token_new(token) != 0)
+		return site_api_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "try again later");
+	json_t *job = json_pack("{si ss ss sn ss}", "format", JOB_FORMAT, "kind", "domain",
+				"domain", domain, "reply_to", "client_ip", ip);
+	int rc = store_job_add_id(s, job, id, sizeof(id));
+	json_decref(job);
+	if (rc != 0 || store_job_token(s, id, token, sizeof(token), site->cfg->report_ttl_ms) != 0) {
+		site_store_failed(site);
+		return site_api_error(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "try again later");
+	}
+	site->api_checks++;
+	log_info("http: api check queued: job %s token %s domain %s client %s", id, token, domain,
+		 ip);
+	strbuf_t link = STRBUF_INIT, jlink = STRBUF_INIT;
+	strbuf_printf(&link, "%s/r/%s", site->cfg->base_url, token);
+	strbuf_printf(&jlink, "%s/r/%s.json", site->cfg->base_url, token);
+	json_t *answer = json_pack("{ss ss ss ss}", "token", token, "domain", domain, "link",
+				   link.data, "json", jlink.data);
+	strbuf_free(&link);
+	strbuf_free(&jlink);
+	return site_api_json(conn, MHD_HTTP_ACCEPTED, answer);
 }
 
 /* site_report - /r/<rest>: rest is "<token>" or "<token>.json". */
@@ -258,6 +472,16 @@ static enum MHD_Result site_report(site_t *site, struct MHD_Connection *conn, co
 	token[n] = '\0';
 	if (!token_valid(token))
 		return site_gone(site, conn);
+
+	char key[TOKEN_BUFSIZE + 8];
+	snprintf(key, sizeof(key), "%s%s", token, as_json ? ".json" : "");
+	site_cached_t *hit = site_cache_slot(site, key);
+	time_t now = time(NULL);
+	if (hit->response != NULL && strcmp(hit->key, key) == 0 && now < hit->until) {
+		site->served++;
+		site->cache_hits++;
+		return MHD_queue_response(conn, MHD_HTTP_OK, hit->response);
+	}
 
 	store_t *s = site_store(site);
 	if (s == NULL)
@@ -287,24 +511,34 @@ static enum MHD_Result site_report(site_t *site, struct MHD_Connection *conn, co
 	}
 	/* Redis expires the key; the report's own expiry is checked too, so a
 	 * key whose TTL was lost never outlives what the page promised. */
-	time_t expires;
-	if (rjson_time(rjson_str(rep, "expires"), &expires) == 0 && expires <= time(NULL)) {
-		json_decref(rep);
-		free(text);
-		return site_gone(site, conn);
+	time_t expires, until = now + SITE_CACHE_TTL_S;
+	if (rjson_time(rjson_str(rep, "expires"), &expires) == 0) {
+		if (expires <= now) {
+			json_decref(rep);
+			free(text);
+			return site_gone(site, conn);
+		}
+		if (expires < until)
+			until = expires;
 	}
 	site->served++;
+	struct MHD_Response *r;
 	if (as_json) {
-		json_decref(rep);
-		return site_respond(conn, MHD_HTTP_OK, "application/json; charset=utf-8", text,
-				    "private, no-store");
+		r = site_response(MHD_HTTP_OK, "application/json; charset=utf-8", text,
+				  "private, no-store");
+	} else {
+		free(text);
+		strbuf_t page = STRBUF_INIT;
+		report_render_html(rep, &page);
+		r = site_response(MHD_HTTP_OK, "text/html; charset=utf-8", strbuf_detach(&page),
+				  "private, no-store");
 	}
-	free(text);
-	strbuf_t page = STRBUF_INIT;
-	report_render_html(rep, &page);
 	json_decref(rep);
-	return site_respond(conn, MHD_HTTP_OK, "text/html; charset=utf-8", strbuf_detach(&page),
-			    "private, no-store");
+	if (r == NULL)
+		return MHD_NO;
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	site_cache_put(site, key, r, until);
+	return ret;
 }
 
 static enum MHD_Result site_handle(void *cls, struct MHD_Connection *conn, const char *url,
@@ -312,15 +546,28 @@ static enum MHD_Result site_handle(void *cls, struct MHD_Connection *conn, const
 				   const char *upload_data, size_t *upload_data_size,
 				   void **con_cls)
 {
+	static int headers_seen;	/* only its address is used: a marker */
 	site_t *site = cls;
 	(void)version;
 	(void)upload_data;
 	(void)upload_data_size;
-	(void)con_cls;
 
+	/* Anything but GET and HEAD is refused at once, before any request
+	 * body is read (libmicrohttpd closes such a connection). The API's
+	 * POST carries its argument in the URL and is answered at once too. */
+	if (strcmp(url, "/api/v1/check") == 0)
+		return site_api_check(site, conn, method);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return site_respond(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 				    strdup("method not allowed\n"), "no-store");
+	/* A response queued on the first call (headers only) makes
+	 * libmicrohttpd answer "Connection: close"; answering on the second
+	 * call keeps the connection alive for the next request. *con_cls is
+	 * per request: libmicrohttpd clears it when a request completes. */
+	if (*con_cls == NULL) {
+		*con_cls = &headers_seen;
+		return MHD_YES;
+	}
 	if (strcmp(url, "/") == 0)
 		return site_index(site, conn);
 	if (strcmp(url, "/healthz") == 0)
@@ -411,6 +658,9 @@ void site_stop(site_t *site)
 	if (site == NULL)
 		return;
 	MHD_stop_daemon(site->daemon);
+	for (size_t i = 0; i < SITE_CACHE_SLOTS; i++)
+		if (site->cache[i].response != NULL)
+			MHD_destroy_response(site->cache[i].response);
 	store_free(site->store);	/* the polling thread has ended */
 	free(site->gone_page);
 	free(site);

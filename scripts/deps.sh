@@ -15,6 +15,7 @@ PACKAGES="
  redis-server redis-tools postfix nsd ldnsutils nginx-light swaks python3-dkim
  libnet-ssleay-perl libio-socket-ssl-perl miltertest
  openssl ca-certificates dns-root-data curl iproute2 procps util-linux
+ chromium
 "
 
 missing=""

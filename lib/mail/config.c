@@ -57,17 +57,30 @@ static const config_key_t config_keys[] = {
 	K("probe", "command_timeout", CK_DURATION, command_timeout_ms, "30s"),
 	K("probe", "tls_timeout", CK_DURATION, tls_timeout_ms, "30s"),
 	K("probe", "job_deadline", CK_DURATION, job_deadline_ms, "180s"),
+	K("probe", "tls_scan", CK_STRING, tls_scan, "yes"),
+	K("probe", "reuse_results", CK_DURATION, reuse_results_ms, "5m"),
 	K("milter", "socket", CK_STRING, milter_socket, "inet:8891@127.0.0.1"),
 	K("milter", "test_addresses", CK_ADDRESSES, test_addresses, ""),
 	K("milter", "user", CK_STRING, milter_user, ""),
+	K("milter", "reply_policy", CK_STRING, milter_reply_policy, "authenticated"),
+	K("milter", "rate_window", CK_DURATION, rate_window_ms, "1h"),
+	K("milter", "rate_per_sender", CK_COUNT, rate_per_sender, "10"),
+	K("milter", "rate_per_domain", CK_COUNT, rate_per_domain, "50"),
+	K("milter", "rate_per_network", CK_COUNT, rate_per_network, "50"),
+	K("milter", "dnsbl", CK_STRING, milter_dnsbl, "zen.spamhaus.org bl.spamcop.net"),
 	K("worker", "consumer", CK_STRING, consumer_name, ""),
 	K("worker", "user", CK_STRING, worker_user, ""),
 	K("report", "base_url", CK_STRING, base_url, "http://localhost:8080"),
 	K("report", "ttl", CK_DURATION, report_ttl_ms, "72h"),
 	K("http", "listen", CK_STRING, http_listen, "127.0.0.1:8080"),
 	K("http", "user", CK_STRING, reporter_user, ""),
+	K("http", "api_check", CK_STRING, http_api_check, "off"),
+	K("http", "api_check_rate", CK_COUNT, http_api_check_rate, "10"),
 	K("mail", "from", CK_STRING, mail_from, "mxray <mxray@localhost>"),
 	K("mail", "submit", CK_STRING, mail_submit, "sendmail:/usr/sbin/sendmail"),
+	K("mail", "dkim_key", CK_STRING, mail_dkim_key, ""),
+	K("mail", "dkim_selector", CK_STRING, mail_dkim_selector, ""),
+	K("mail", "dkim_domain", CK_STRING, mail_dkim_domain, ""),
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -231,6 +244,21 @@ static int config_finish(mxray_config_t *cfg, char *err, size_t errlen)
 			 "job_deadline (%lld s) by at least 10 s, or live jobs get taken over",
 			 cfg->path ? cfg->path : "config", cfg->reclaim_idle_ms / 1000,
 			 cfg->job_deadline_ms / 1000);
+		return -1;
+	}
+	if (strcmp(cfg->tls_scan, "yes") != 0 && strcmp(cfg->tls_scan, "no") != 0) {
+		snprintf(err, errlen, "%s: [probe] tls_scan: \"%s\" is neither yes nor no",
+			 cfg->path ? cfg->path : "config", cfg->tls_scan);
+		return -1;
+	}
+	if (strcmp(cfg->http_api_check, "on") != 0 && strcmp(cfg->http_api_check, "off") != 0) {
+		snprintf(err, errlen, "%s: [http] api_check: \"%s\" is neither on nor off",
+			 cfg->path ? cfg->path : "config", cfg->http_api_check);
+		return -1;
+	}
+	if (cfg->mail_dkim_key[0] != '\0' && cfg->mail_dkim_selector[0] == '\0') {
+		snprintf(err, errlen, "%s: [mail] dkim_key is set but dkim_selector is empty",
+			 cfg->path ? cfg->path : "config");
 		return -1;
 	}
 	if (strncmp(cfg->mail_submit, "smtp://", 7) != 0 &&

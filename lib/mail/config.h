@@ -45,11 +45,17 @@ typedef struct mxray_config {
 	long long command_timeout_ms;
 	long long tls_timeout_ms;
 	long long job_deadline_ms;
+	char *tls_scan;			/* "yes": scan every protocol and suite */
+	long long reuse_results_ms;	/* reuse an address's result this long (0: never) */
 
 	/* [milter] */
 	char *milter_socket;		/* libmilter form: inet:PORT@HOST, unix:PATH */
 	char **test_addresses;		/* NULL-terminated; "user@dom" or "@dom" */
 	char *milter_user;		/* drop root to this user ("": stay) */
+	char *milter_reply_policy;	/* "authenticated" or "any" */
+	long long rate_window_ms;	/* test mails counted over this window */
+	int rate_per_sender, rate_per_domain, rate_per_network;	/* then 450 4.7.1 */
+	char *milter_dnsbl;		/* DNS blocklist zones, space-separated */
 
 	/* [worker] */
 	char *consumer_name;		/* default host-pid */
@@ -62,10 +68,15 @@ typedef struct mxray_config {
 	/* [http] */
 	char *http_listen;		/* host:port */
 	char *reporter_user;		/* [http] user: the reporter's */
+	char *http_api_check;		/* "on": POST /api/v1/check is served */
+	int http_api_check_rate;	/* API checks per client address per hour */
 
 	/* [mail] */
 	char *mail_from;		/* From: of replies, "Name <addr>" or addr */
 	char *mail_submit;		/* "smtp://host:port" or "sendmail:/path" */
+	char *mail_dkim_key;		/* PEM private key file; "" = replies unsigned */
+	char *mail_dkim_selector;	/* s= of the reply's signature */
+	char *mail_dkim_domain;		/* d=; "" = the domain of [mail] from */
 } mxray_config_t;
 
 /* config_load - defaults, then the file; 0 ok, -1 with reason in err. */

@@ -126,6 +126,12 @@ static int store_failed(store_t *s, redisReply *reply, const char *what)
 
 int store_job_add(store_t *s, const json_t *job)
 {
+	char id[64];
+	return store_job_add_id(s, job, id, sizeof(id));
+}
+
+int store_job_add_id(store_t *s, const json_t *job, char *id, size_t len)
+{
 	char key[256];
 	char *text = json_dumps(job, JSON_COMPACT);
 	if (text == NULL) {
@@ -138,6 +144,7 @@ int store_job_add(store_t *s, const json_t *job)
 	free(text);
 	if (r == NULL || r->type != REDIS_REPLY_STRING)
 		return store_failed(s, r, "XADD jobs");
+	snprintf(id, len, "%s", r->str);
 	freeReplyObject(r);
 	return 0;
 }
@@ -458,11 +465,63 @@ static long long reply_int(const redisReply *map, const char *name)
 	return -1;
 }
 
+/* id_ms - the milliseconds part of a stream id ("1700000000000-0"), or -1. */
+static long long id_ms(const char *id)
+{
+	char *end;
+	long long v = strtoll(id, &end, 10);
+	return end != id && *end == '-' && v >= 0 ? v : -1;
+}
+
+/* queue_oldest - age of the oldest entry the group has not acknowledged:
+ * the first pending one, or the first after last_delivered (NULL: the
+ * group does not exist, so every entry waits). Stream ids carry Redis's
+ * clock, so "now" is Redis's TIME too. */
+static int queue_oldest(store_t *s, const char *key, const char *group,
+			const char *last_delivered, long long *age)
+{
+	long long oldest = -1;
+	redisReply *r;
+	*age = -1;
+	if (last_delivered != NULL) {
+		r = redisCommand(s->ctx, "XPENDING %s %s", key, group);
+		if (r == NULL || r->type == REDIS_REPLY_ERROR)
+			return store_failed(s, r, "XPENDING");
+		if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+		    r->element[1]->type == REDIS_REPLY_STRING)
+			oldest = id_ms(r->element[1]->str);
+		freeReplyObject(r);
+	}
+	r = redisCommand(s->ctx, "XRANGE %s (%s + COUNT 1", key,
+			 last_delivered ? last_delivered : "0-0");
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		return store_failed(s, r, "XRANGE");
+	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
+	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements >= 1 &&
+	    r->element[0]->element[0]->type == REDIS_REPLY_STRING) {
+		long long ms = id_ms(r->element[0]->element[0]->str);
+		if (ms >= 0 && (oldest < 0 || ms < oldest))
+			oldest = ms;
+	}
+	freeReplyObject(r);
+	if (oldest < 0)
+		return 0;
+	r = redisCommand(s->ctx, "TIME");
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_STRING)
+		return store_failed(s, r, "TIME");
+	long long now = atoll(r->element[0]->str) * 1000 + atoll(r->element[1]->str) / 1000;
+	freeReplyObject(r);
+	*age = now > oldest ? now - oldest : 0;
+	return 0;
+}
+
 int store_queue_info(store_t *s, store_stream_t stream, store_queue_info_t *out)
 {
 	char key[256];
 	memset(out, 0, sizeof(*out));
 	out->lag = -1;
+	out->oldest_age_ms = -1;
 	store_key(s, key, sizeof(key), stream_suffix(stream), NULL);
 	redisReply *r = redisCommand(s->ctx, "XLEN %s", key);
 	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
@@ -483,8 +542,9 @@ int store_queue_info(store_t *s, store_stream_t stream, store_queue_info_t *out)
 		/* No stream yet: nothing queued, nobody consuming. */
 		freeReplyObject(r);
 		out->lag = out->length;
-		return 0;
+		return out->length > 0 ? queue_oldest(s, key, NULL, NULL, &out->oldest_age_ms) : 0;
 	}
+	char last[64] = "";
 	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *g = r->element[i];
 		if (g->type != REDIS_REPLY_ARRAY)
@@ -497,9 +557,14 @@ int store_queue_info(store_t *s, store_stream_t stream, store_queue_info_t *out)
 				out->pending = reply_int(g, "pending");
 				out->lag = reply_int(g, "lag");
 				out->consumers = reply_int(g, "consumers");
+				for (size_t f = 0; f + 1 < g->elements; f += 2)
+					if (g->element[f]->type == REDIS_REPLY_STRING &&
+					    strcmp(g->element[f]->str, "last-delivered-id") == 0 &&
+					    g->element[f + 1]->type == REDIS_REPLY_STRING)
+						snprintf(last, sizeof(last), "%s", g->element[f + 1]->str);
 			}
 		}
 	}
 	freeReplyObject(r);
-	return 0;
+	return queue_oldest(s, key, stream_group(stream), last[0] ? last : NULL, &out->oldest_age_ms);
 }

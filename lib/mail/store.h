@@ -41,6 +41,8 @@ const char *store_last_error(const store_t *s);
 
 /* store_job_add - XADD a job; 0 ok, -1 on failure. */
 int store_job_add(store_t *s, const json_t *job);
+/* store_job_add_id - the same, with the new entry's id into id (len bytes). */
+int store_job_add_id(store_t *s, const json_t *job, char *id, size_t len);
 /* store_report_add - XADD a token to the reports stream. */
 int store_report_add(store_t *s, const char *token);
 
@@ -96,6 +98,8 @@ typedef struct store_queue_info {
 	long long lag;			/* not yet delivered to the group (-1 unknown) */
 	long long consumers;
 	long long dead;			/* entries in the dead-letter stream (both streams) */
+	long long oldest_age_ms;	/* age of the oldest entry not yet acknowledged,
+					 * by Redis's clock; -1 when there is none */
 } store_queue_info_t;
 int store_queue_info(store_t *s, store_stream_t stream, store_queue_info_t *out);
 

@@ -94,19 +94,48 @@ static int has_tested_address(const json_t *report, int *any_address)
 	return 0;
 }
 
-/* all_tested_dane_valid - 1 if at least one address was tested and every
- * tested address matched its host's secure TLSA records. */
-static int all_tested_dane_valid(const json_t *report)
+/* mta_sts_enforced - 1 if the domain's MTA-STS policy (dns.mta_sts, as
+ * fetched and parsed by the MTA-STS check) is in enforce mode; the mode may
+ * sit on the object itself or on its "policy". */
+static int mta_sts_enforced(const json_t *report)
+{
+	const json_t *sts = json_object_get(json_object_get(report, "dns"), "mta_sts");
+	const char *mode = json_string_value(json_object_get(sts, "mode"));
+	if (mode == NULL)
+		mode = json_string_value(json_object_get(json_object_get(sts, "policy"), "mode"));
+	return mode != NULL && strcmp(mode, "enforce") == 0;
+}
+
+/* authenticated - 1 if senders can authenticate this tested address: its
+ * chain matched the host's secure TLSA records (DANE), or the domain
+ * enforces MTA-STS and the certificate is trusted and names the host
+ * (and the policy's mx patterns cover the host, when the check says so). */
+static int authenticated(const json_t *host, const json_t *addr, int sts_enforce)
+{
+	const char *d = json_string_value(json_object_get(json_object_get(addr, "dane"), "state"));
+	if (d != NULL && strcmp(d, "valid") == 0)
+		return 1;
+	if (!sts_enforce)
+		return 0;
+	const json_t *tls = json_object_get(addr, "tls");
+	const json_t *match = json_object_get(json_object_get(host, "mta_sts"), "mx_match");
+	return json_is_true(json_object_get(tls, "verified")) &&
+	       json_is_true(json_object_get(tls, "name_match")) && !json_is_false(match);
+}
+
+/* all_tested_authenticated - 1 if at least one address was tested and
+ * every tested address is authenticated (DANE or MTA-STS enforce). */
+static int all_tested_authenticated(const json_t *report)
 {
 	size_t i, k, n = 0;
 	json_t *mx, *addr;
+	int sts = mta_sts_enforced(report);
 	json_array_foreach(json_object_get(report, "mx"), i, mx) {
 		json_array_foreach(json_object_get(mx, "addresses"), k, addr) {
 			const char *st = json_string_value(json_object_get(addr, "state"));
 			if (st == NULL || strcmp(st, "tested") != 0)
 				continue;
-			const char *d = json_string_value(json_object_get(json_object_get(addr, "dane"), "state"));
-			if (d == NULL || strcmp(d, "valid") != 0)
+			if (!authenticated(mx, addr, sts))
 				return 0;
 			n++;
 		}
@@ -224,8 +253,9 @@ json_t *report_grade(const json_t *report)
 	}
 
 	/* A+ : receiving at A and every address that was tested authenticated
-	 * by DANE, so senders cannot be downgraded or intercepted. */
-	if (areas[1].judged && areas[1].grade == GRADE_A && all_tested_dane_valid(report))
+	 * by DANE or MTA-STS enforce, so senders cannot be downgraded or
+	 * intercepted. */
+	if (areas[1].judged && areas[1].grade == GRADE_A && all_tested_authenticated(report))
 		areas[1].grade = GRADE_A_PLUS;
 
 	json_t *out = json_object();

@@ -4,7 +4,8 @@
  * The page carries its style inline and nothing else: no script, no
  * external font, image or stylesheet, so it works under the reporter's
  * Content-Security-Policy (default-src 'none'; style-src 'unsafe-inline')
- * and when saved to disk. Every string taken from the report goes through
+ * and when saved to disk, where the same policy, repeated in a <meta>,
+ * still forbids every script and outside load. Every string taken from the report goes through
  * strbuf_append_html; report values never choose an element, an attribute
  * name or a class (those come from fixed strings here), and the only URL
  * built from report data is "<token>.json", made only for a token that
@@ -18,6 +19,7 @@
 #include "mail/record.h"
 #include "report/render.h"
 #include "report/render_findings.h"
+#include "report/render_generic.h"
 #include "report/report_json.h"
 
 static const char page_style[] =
@@ -37,12 +39,36 @@ static const char page_style[] =
 	"summary{cursor:pointer;font-weight:600;overflow-wrap:anywhere}"
 	".ok{color:#17692e}.bad{color:#a8141d;font-weight:600}.warn{color:#8a5300}"
 	".muted{color:#666}ul,ol{margin:.2rem 0;padding-left:1.4rem}"
+	"table.facts{margin:.2rem 0;font-size:.95em}table.facts th{width:auto}"
+	"ol.facts{margin:0}"
 	"footer{margin-top:2rem;border-top:1px solid #ccd;padding-top:.5rem;font-size:.9rem}"
 	"@media (max-width:40rem){th{width:auto;display:block;border:0;padding-bottom:0}"
 	"td{display:block}}"
 	"@media print{details{border:0}details>*{display:block}"
 	"details::details-content{display:block;content-visibility:visible}"
 	"a{color:inherit}}";
+
+/* Keys each part of the page lays out itself; any other key of those
+ * objects (a fact added by a newer check) is shown by html_more. */
+static const char *const known_report[] = { "format", "domain", "token", "created", "expires",
+	"message", "dns", "mx", "grade", NULL };
+static const char *const known_message[] = { "client", "mail_from", "from", "message_id", "date",
+	"tls", "spf", "dkim", "received", "received_truncated", NULL };
+static const char *const known_client[] = { "ip", "name", "ptr", "helo", NULL };
+static const char *const known_msg_tls[] = { "version", "cipher", "bits", NULL };
+static const char *const known_spf[] = { "result", "domain", "explanation", "record", NULL };
+static const char *const known_dkim[] = { "domain", "selector", "algorithm", "result", "reason",
+	NULL };
+static const char *const known_cert[] = { "subject", "issuer", "sans", "not_before", "not_after",
+	"days_left", "key", "signature", NULL };
+static const char *const known_address[] = { "ip", "state", "tls", "reason", "connect_ms",
+	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", NULL };
+static const char *const known_addr_tls[] = { "version", "cipher", "cipher_code", "group",
+	"verified", "verify_error", "name_match", "chain", NULL };
+static const char *const known_dns_mx[] = { "outcome", "dnssec", "why_bogus", "implicit", NULL };
+static const char *const known_mx_host[] = { "host", "preference", "addresses_dnssec", "addresses",
+	NULL };
+static const char *const known_dmarc[] = { "outcome", "record", "policy", NULL };
 
 /* h - append s escaped, or a dash when absent. */
 static void h(strbuf_t *out, const char *s)
@@ -182,6 +208,9 @@ static void html_sending(const json_t *msg, strbuf_t *out)
 	}
 	row_end(out);
 	strbuf_puts(out, "</table>\n");
+	html_more(out, client, known_client);
+	html_more(out, tls, known_msg_tls);
+	html_more(out, spf, known_spf);
 
 	strbuf_puts(out, "<h3>DKIM signatures</h3>\n");
 	const json_t *dkim = rjson_arr(msg, "dkim");
@@ -199,6 +228,7 @@ static void html_sending(const json_t *msg, strbuf_t *out)
 		if (rjson_str(sig, "reason"))
 			row_text(out, "Reason", rjson_str(sig, "reason"), NULL);
 		strbuf_puts(out, "</table>\n");
+		html_more(out, sig, known_dkim);
 	}
 
 	const json_t *received = rjson_arr(msg, "received");
@@ -216,6 +246,8 @@ static void html_sending(const json_t *msg, strbuf_t *out)
 				    "or cut (too many or too long).</p>\n");
 		strbuf_puts(out, "</details>\n");
 	}
+	if (json_is_object(msg))
+		html_more(out, msg, known_message);
 	strbuf_puts(out, "</section>\n");
 }
 
@@ -247,7 +279,9 @@ static void html_chain(const json_t *chain, strbuf_t *out)
 		row_end(out);
 		row_text(out, "Key", rjson_str(c, "key"), NULL);
 		row_text(out, "Signature", rjson_str(c, "signature"), NULL);
-		strbuf_puts(out, "</table></li>\n");
+		strbuf_puts(out, "</table>\n");
+		html_more(out, c, known_cert);
+		strbuf_puts(out, "</li>\n");
 	}
 	strbuf_puts(out, "</ol>\n");
 }
@@ -339,6 +373,8 @@ static void html_address(const json_t *a, strbuf_t *out)
 		strbuf_puts(out, "<h4>EHLO extensions after STARTTLS</h4>\n");
 		html_string_list(out, rjson_arr(a, "ehlo_after_tls"));
 	}
+	html_more(out, a, known_address);
+	html_more(out, tls, known_addr_tls);
 	if (tls)
 		html_chain(rjson_arr(tls, "chain"), out);
 	html_transcript(rjson_arr(a, "transcript"), out);
@@ -365,6 +401,7 @@ static void html_receiving(const json_t *report, strbuf_t *out)
 			row_text(out, "Note", "No MX record: the domain itself is the mail host.",
 				 "warn");
 		strbuf_puts(out, "</table>\n");
+		html_more(out, dmx, known_dns_mx);
 	}
 	const json_t *mx = rjson_arr(report, "mx");
 	size_t n = mx ? json_array_size(mx) : 0;
@@ -382,6 +419,7 @@ static void html_receiving(const json_t *report, strbuf_t *out)
 			      result_class(ad) ? result_class(ad) : "muted");
 		h(out, ad);
 		strbuf_puts(out, "</span></summary>\n");
+		html_more(out, host, known_mx_host);
 		const json_t *addrs = rjson_arr(host, "addresses");
 		size_t m = addrs ? json_array_size(addrs) : 0;
 		if (m == 0)
@@ -390,6 +428,49 @@ static void html_receiving(const json_t *report, strbuf_t *out)
 			html_address(json_array_get(addrs, k), out);
 		strbuf_puts(out, "</details>\n");
 	}
+	strbuf_puts(out, "</section>\n");
+}
+
+/* html_policy - the domain's published policies: every dns object but the
+ * MX lookup (shown under receiving). DMARC gets its key rows; anything
+ * else (MTA-STS, TLS-RPT as those checks land) is shown generically. */
+static void html_policy(const json_t *report, strbuf_t *out)
+{
+	strbuf_puts(out, "<section id=\"policy\"><h2>Your domain's policies</h2>\n");
+	const json_t *dns = rjson_obj(report, "dns");
+	const json_t *dmarc = rjson_obj(dns, "dmarc");
+	size_t shown = 0;
+	if (dmarc) {
+		const char *outcome = rjson_str(dmarc, "outcome");
+		const char *policy = rjson_str(dmarc, "policy");
+		strbuf_puts(out, "<h3>DMARC</h3>\n<table>\n");
+		row_text(out, "Record", outcome, result_class(outcome && strcmp(outcome, "found") == 0
+							     ? "ok" : outcome));
+		row_text(out, "Policy", policy, policy && strcmp(policy, "none") != 0 ? "ok" : "warn");
+		row_start(out, "Text", NULL);
+		strbuf_puts(out, "<code>");
+		h(out, rjson_str(dmarc, "record"));
+		strbuf_puts(out, "</code>");
+		row_end(out);
+		strbuf_puts(out, "</table>\n");
+		html_more(out, dmarc, known_dmarc);
+		shown++;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)dns, key, v) {
+		if (strcmp(key, "mx") == 0 || strcmp(key, "dmarc") == 0 ||
+		    strcmp(key, "findings") == 0)
+			continue;
+		strbuf_puts(out, "<h3><code>");
+		strbuf_append_html(out, key);
+		strbuf_puts(out, "</code></h3>\n");
+		html_value(out, v);
+		strbuf_puts(out, "\n");
+		shown++;
+	}
+	if (shown == 0)
+		strbuf_puts(out, "<p class=\"muted\">No policy records were looked up.</p>\n");
 	strbuf_puts(out, "</section>\n");
 }
 
@@ -404,6 +485,8 @@ int report_render_html(const json_t *report, strbuf_t *out)
 
 	strbuf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		    "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
 		    "<meta name=\"referrer\" content=\"no-referrer\">\n"
 		    "<meta name=\"robots\" content=\"noindex, nofollow\">\n<title>mxray report for ");
 	h(out, domain);
@@ -421,6 +504,17 @@ int report_render_html(const json_t *report, strbuf_t *out)
 	html_grade_summary(report, out);
 	html_sending(rjson_obj(report, "message"), out);
 	html_receiving(report, out);
+	html_policy(report, out);
+	if (json_object_size(report) > 0) {
+		strbuf_t more = STRBUF_INIT;
+		html_more(&more, report, known_report);
+		if (more.len > 0) {
+			strbuf_puts(out, "<section id=\"other\"><h2>Other facts</h2>\n");
+			strbuf_puts(out, more.data);
+			strbuf_puts(out, "</section>\n");
+		}
+		strbuf_free(&more);
+	}
 	html_findings(report, out);
 	strbuf_puts(out, "</main>\n<footer>");
 	if (token && token_valid(token)) {

@@ -21,11 +21,15 @@
 #include "base/clock.h"
 #include "base/token.h"
 #include "mail/record.h"
+#include "mail/finding.h"
+#include "report/grade.h"
 #include "report/render.h"
+#include "report/reply_dkim.h"
 #include "report/reply.h"
 #include "report/report_json.h"
 
 #define REPLY_LINE_MAX 900
+#define REPLY_HTML_WRAP 200
 #define REPLY_MSGID_MAX 250
 #define REPLY_SUBMIT_TIMEOUT_MS 60000
 #define REPLY_CONNECT_TIMEOUT_MS 10000
@@ -155,11 +159,103 @@ static void body_lines(strbuf_t *out, const char *text)
 	}
 }
 
+/* html_wrap - text with every line over REPLY_HTML_WRAP bytes broken at a
+ * space (HTML does not care), so body_lines never has to cut markup. */
+static void html_wrap(strbuf_t *out, const char *text)
+{
+	size_t col = 0, last_space = 0;
+	const char *line = text;
+	for (const char *p = text; *p; p++) {
+		if (*p == '\n') {
+			strbuf_append(out, line, (size_t)(p - line) + 1);
+			line = p + 1;
+			col = last_space = 0;
+			continue;
+		}
+		if (*p == ' ')
+			last_space = (size_t)(p - line);
+		if (++col > REPLY_HTML_WRAP && last_space > 0) {
+			strbuf_append(out, line, last_space);
+			strbuf_puts(out, "\n");
+			line += last_space + 1;
+			col = (size_t)(p - line) + 1;
+			last_space = 0;
+		}
+	}
+	strbuf_puts(out, line);
+}
+
+/* reply_html - the small HTML part: grade, sub-grades, the top fixes and
+ * the link. Every value is escaped; the link is the config's base URL and
+ * a token that passed token_valid; no style sheet, no image, no script. */
+static void reply_html(const json_t *report, const char *link, const char *expires,
+		       strbuf_t *out)
+{
+	json_t *g = json_is_object(json_object_get(report, "grade"))
+		? json_incref(json_object_get(report, "grade")) : report_grade(report);
+	const char *domain = rjson_str(report, "domain");
+	const char *overall = rjson_str(g, "overall");
+	strbuf_puts(out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\n<title>mxray report for ");
+	strbuf_append_html(out, domain ? domain : "your domain");
+	strbuf_puts(out, "</title></head>\n<body style=\"font-family:sans-serif;line-height:1.4\">\n"
+		    "<p>Your mxray report for <b>");
+	strbuf_append_html(out, domain ? domain : "your domain");
+	strbuf_puts(out, "</b> is ready.</p>\n<p style=\"font-size:2em;font-weight:bold;margin:.3em 0\">"
+		    "Grade: ");
+	strbuf_append_html(out, overall ? overall : "not graded");
+	strbuf_puts(out, "</p>\n<p>");
+	static const char *const areas[][2] = {
+		{ "sending", "Sending" }, { "receiving", "Receiving" }, { "policy", "Domain policy" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		const char *sub = rjson_str(g, areas[i][0]);
+		strbuf_printf(out, "%s%s: <b>", i ? " &middot; " : "", areas[i][1]);
+		strbuf_append_html(out, sub ? sub : "not graded");
+		strbuf_puts(out, "</b>");
+	}
+	strbuf_puts(out, "</p>\n");
+	size_t i;
+	json_t *f;
+	int listed = 0;
+	json_array_foreach(rjson_arr(g, "top_fixes"), i, f) {
+		const finding_def_t *d = finding_lookup(rjson_str(f, "id") ?: "");
+		if (d == NULL)
+			continue;
+		if (!listed++)
+			strbuf_puts(out, "<h3>Fix these first</h3>\n<ol>\n");
+		strbuf_puts(out, "<li><b>");
+		strbuf_append_html(out, d->title);
+		strbuf_puts(out, "</b>");
+		if (rjson_str(f, "subject")) {
+			strbuf_puts(out, " (");
+			strbuf_append_html(out, rjson_str(f, "subject"));
+			strbuf_puts(out, ")");
+		}
+		strbuf_puts(out, "<br>\n");
+		strbuf_append_html(out, d->fix);
+		strbuf_puts(out, "</li>\n");
+	}
+	if (listed)
+		strbuf_puts(out, "</ol>\n");
+	strbuf_puts(out, "<p><a href=\"");
+	strbuf_append_html(out, link);
+	strbuf_puts(out, "\">Open the full report</a>: every fact behind the grade and how to "
+		    "fix each finding.</p>\n");
+	if (expires) {
+		strbuf_puts(out, "<p style=\"color:#666\">The report is deleted at ");
+		strbuf_append_html(out, expires);
+		strbuf_puts(out, ".</p>\n");
+	}
+	strbuf_puts(out, "</body></html>\n");
+	json_decref(g);
+}
+
 int reply_compose(const mxray_config_t *cfg, const json_t *report, const char *rcpt,
 		  time_t now, strbuf_t *out, char *err, size_t errlen)
 {
 	char from_addr[REPLY_ADDRESS_MAX + 1], date[64];
 	strbuf_t summary = STRBUF_INIT, body = STRBUF_INIT;
+	size_t start = out->len;
 
 	if (record_check_format(report, REPORT_FORMAT, err, errlen) != 0)
 		return -1;
@@ -197,11 +293,16 @@ int reply_compose(const mxray_config_t *cfg, const json_t *report, const char *r
 		      strrchr(from_addr, '@') + 1);
 	if (reply_msgid_ok(msgid))
 		strbuf_printf(out, "In-Reply-To: %s\r\nReferences: %s\r\n", msgid, msgid);
-	strbuf_puts(out, "Auto-Submitted: auto-replied\r\n"
-		    "X-Auto-Response-Suppress: All\r\n"
-		    "MIME-Version: 1.0\r\n"
-		    "Content-Type: text/plain; charset=utf-8\r\n"
-		    "Content-Transfer-Encoding: 7bit\r\n\r\n");
+	/* The boundary holds the token: 128 random bits cannot occur in the
+	 * parts by chance, and nothing in them starts a line with "--=_". */
+	strbuf_printf(out, "Auto-Submitted: auto-replied\r\n"
+		      "X-Auto-Response-Suppress: All\r\n"
+		      "MIME-Version: 1.0\r\n"
+		      "Content-Type: multipart/alternative; boundary=\"=_mxray_%s\"\r\n\r\n"
+		      "This is a MIME message: a plain text and an HTML version.\r\n"
+		      "--=_mxray_%s\r\n"
+		      "Content-Type: text/plain; charset=utf-8\r\n"
+		      "Content-Transfer-Encoding: 7bit\r\n\r\n", token, token);
 
 	strbuf_printf(&body, "Your mxray report is ready:\n\n  %s/r/%s\n\n", cfg->base_url, token);
 	if (expires)
@@ -214,8 +315,35 @@ int reply_compose(const mxray_config_t *cfg, const json_t *report, const char *r
 		      "from <%s>.\nThe full report, with every fact behind it, is at the link "
 		      "above.\n", rcpt);
 	body_lines(out, body.data);
+
+	strbuf_t link = STRBUF_INIT, html = STRBUF_INIT, wrapped = STRBUF_INIT;
+	strbuf_printf(&link, "%s/r/%s", cfg->base_url, token);
+	reply_html(report, link.data, expires, &html);
+	html_wrap(&wrapped, html.data);
+	strbuf_printf(out, "\r\n--=_mxray_%s\r\n"
+		      "Content-Type: text/html; charset=utf-8\r\n"
+		      "Content-Transfer-Encoding: 7bit\r\n\r\n", token);
+	body_lines(out, wrapped.data);
+	strbuf_printf(out, "\r\n--=_mxray_%s--\r\n", token);
+	strbuf_free(&link);
+	strbuf_free(&html);
+	strbuf_free(&wrapped);
 	strbuf_free(&summary);
 	strbuf_free(&body);
+	if (cfg->mail_dkim_key && cfg->mail_dkim_key[0]) {
+		strbuf_t m = STRBUF_INIT;
+		strbuf_append(&m, out->data + start, out->len - start);
+		if (reply_dkim_sign(cfg, strrchr(from_addr, '@') + 1, &m, err, errlen) != 0) {
+			strbuf_free(&m);
+			out->len = start;
+			out->data[start] = '\0';
+			return -1;
+		}
+		out->len = start;
+		out->data[start] = '\0';
+		strbuf_append(out, m.data, m.len);
+		strbuf_free(&m);
+	}
 	return 0;
 }
 

@@ -1,9 +1,10 @@
 /*
  * reply.h - the reply mail that tells a tester where their report is.
  *
- * reply_compose builds the whole message (RFC 5322, CRLF line ends, plain
- * text, 7-bit) from the config and a stored report; reply_submit hands it
- * to the local MTA per [mail] submit. Nothing from the report reaches a
+ * reply_compose builds the whole message (RFC 5322, CRLF line ends,
+ * multipart/alternative: plain text and a small HTML part, both 7-bit)
+ * from the config and a stored report; reply_submit hands it to the local
+ * MTA per [mail] submit. Nothing from the report reaches a
  * header unchecked: the recipient must look like a plain address, the
  * test mail's Message-ID like a plain <left@right>, the domain is cut to
  * printable ASCII; a CR or LF never gets into the message from a value.
@@ -37,12 +38,12 @@ int reply_from_address(const char *from, char *buf, size_t len);
 
 /* reply_compose - the reply to rcpt for report, dated now, into out;
  * 0, or -1 with the reason in err (not a format-1 report, no valid token,
- * bad recipient, bad [mail] from). */
+ * bad recipient, bad [mail] from, a DKIM key that cannot sign). With
+ * [mail] dkim_key set, the message is DKIM-signed (reply_dkim.h). */
 int reply_compose(const mxray_config_t *cfg, const json_t *report, const char *rcpt,
 		  time_t now, strbuf_t *out, char *err, size_t errlen);
 
-/* reply_submit - (the caller must ignore SIGPIPE: a sendmail child may exit
- * before reading everything) submit msg (CRLF lines) to rcpt per cfg->mail_submit:
+/* reply_submit - submit msg (CRLF lines) to rcpt per cfg->mail_submit:
  * "smtp://HOST:PORT" (or smtps://) through libcurl, envelope sender the
  * address of cfg->mail_from; or "sendmail:/PATH" run as
  * PATH -i -f FROM -- RCPT. 0, or -1 with the reason in err.

@@ -81,6 +81,42 @@ static const struct {
 	  "\"addresses\":[{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"dane\":{\"state\":\"valid\"},"
 	  "\"tls\":{\"version\":\"TLSv1.2\",\"verified\":false,\"verify_error\":\"self-signed certificate\",\"name_match\":true}}]}]",
 	  "A+", NULL, "A+", "A", NULL },
+	{ "MTA-STS enforce with trusted, matching certificates earns A+",
+	  "\"dns\":{\"mx\":{\"outcome\":\"ok\",\"dnssec\":\"secure\"},\"mta_sts\":{\"mode\":\"enforce\"}}," MX(GOOD_ADDR),
+	  "A+", NULL, "A+", "A", NULL },
+	{ "MTA-STS mode inside the policy object counts too",
+	  "\"dns\":{\"mx\":{\"outcome\":\"ok\",\"dnssec\":\"secure\"},\"mta_sts\":{\"policy\":{\"mode\":\"enforce\"}}}," MX(GOOD_ADDR),
+	  "A+", NULL, "A+", "A", NULL },
+	{ "MTA-STS testing mode does not earn A+",
+	  "\"dns\":{\"mx\":{\"outcome\":\"ok\",\"dnssec\":\"secure\"},\"mta_sts\":{\"mode\":\"testing\"}}," MX(GOOD_ADDR),
+	  "A", NULL, "A", "A", NULL },
+	{ "MTA-STS enforce with an untrusted certificate does not earn A+",
+	  "\"dns\":{\"mx\":{\"outcome\":\"ok\",\"dnssec\":\"secure\"},\"mta_sts\":{\"mode\":\"enforce\"}},"
+	  MX("{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"tls\":{\"version\":\"TLSv1.3\",\"verified\":false,\"verify_error\":\"self-signed certificate\",\"name_match\":true}}"),
+	  "A", NULL, "A", "A", NULL },
+	{ "MTA-STS enforce whose mx patterns miss the host does not earn A+",
+	  "\"dns\":{\"mx\":{\"outcome\":\"ok\",\"dnssec\":\"secure\"},\"mta_sts\":{\"mode\":\"enforce\"}},"
+	  "\"mx\":[{\"host\":\"mx.example.org\",\"mta_sts\":{\"mx_match\":false},\"addresses\":[" GOOD_ADDR "]}]",
+	  "A", NULL, "A", "A", NULL },
+	{ "A+ needs every tested address: one without DANE keeps A",
+	  DNS("secure") ",\"mx\":[{\"host\":\"mx.example.org\",\"dane\":{\"outcome\":\"secure\",\"usable_records\":1},"
+	  "\"addresses\":[{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"dane\":{\"state\":\"valid\"},"
+	  "\"tls\":{\"version\":\"TLSv1.3\",\"verified\":true,\"name_match\":true}}]},"
+	  "{\"host\":\"mx2.example.org\",\"addresses\":[" GOOD_ADDR "]}]",
+	  "A", NULL, "A", "A", NULL },
+	{ "A+ receiving with a weaker area: overall is that area's grade",
+	  DNS("insecure") ",\"mx\":[{\"host\":\"mx.example.org\","
+	  "\"addresses\":[{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"dane\":{\"state\":\"valid\"},"
+	  "\"tls\":{\"version\":\"TLSv1.3\",\"verified\":true,\"name_match\":true}}]}]",
+	  "B", NULL, "A+", "B", "dns.mx.dnssec_insecure" },
+	{ "no STARTTLS on one of two hosts is still an F",
+	  DNS("secure") ",\"mx\":[{\"host\":\"mx.example.org\",\"addresses\":[" GOOD_ADDR "]},"
+	  "{\"host\":\"mx2.example.org\",\"addresses\":[{\"ip\":\"192.0.2.2\",\"state\":\"tested\",\"starttls\":\"not_offered\"}]}]",
+	  "F", NULL, "F", "A", "smtp.starttls.missing" },
+	{ "one host not testable, the other good: graded on the tested one",
+	  DNS("secure") ",\"mx\":[{\"host\":\"mx.example.org\",\"addresses\":[" GOOD_ADDR "]},"
+	  "{\"host\":\"mx2.example.org\",\"addresses\":[{\"ip\":\"192.0.2.2\",\"state\":\"not_tested\",\"reason\":\"421 greeting\"}]}]",
+	  "A", NULL, "A", "A", NULL },
 	{ "null MX: receiving not graded",
 	  "\"dns\":{\"mx\":{\"outcome\":\"ok\",\"dnssec\":\"secure\",\"null_mx\":true}},\"mx\":[]",
 	  "A", NULL, NULL, "A", NULL },

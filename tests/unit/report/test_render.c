@@ -296,6 +296,69 @@ TEST(not_a_format_1_report_is_refused)
 	strbuf_free(&out);
 }
 
+/* Facts added by checks the renderer does not know yet still show, escaped,
+ * at every level they can appear, with hostile keys as well as values. */
+TEST(unknown_facts_show_generically_and_escaped)
+{
+	json_t *rep = fixture_report();
+	json_t *addr = json_array_get(json_object_get(json_array_get(json_object_get(rep, "mx"), 0),
+						      "addresses"), 0);
+	json_t *dns = json_object_get(rep, "dns");
+	CHECK(addr != NULL && dns != NULL);
+	json_object_set_new(addr, "future_scan", json_pack("{s[ss] si sb s{ss}}", "suites",
+		"TLS_AES_128_GCM_SHA256", XSS_SCRIPT, "count", 17, "weak", 1, "nested",
+		"deep_key", "deep value 42"));
+	json_object_set_new(json_object_get(rep, "message"), XSS_IMG, json_string("odd key"));
+	json_object_set_new(dns, "mta_sts", json_pack("{ss ss s[s]}", "mode", "enforce",
+		"id", "20240101", "mx", "*.sender.test"));
+	json_object_set_new(rep, "future_top", json_pack("{sn sf}", "nothing", "ratio", 0.5));
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_html(rep, &out), 0);
+	const char *h = out.data ? out.data : "";
+	CHECK(strstr(h, "<code>future_scan</code>") != NULL);
+	CHECK(strstr(h, "TLS_AES_128_GCM_SHA256") != NULL);
+	CHECK(strstr(h, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
+	CHECK(strstr(h, "<code>count</code></th><td>17") != NULL);
+	CHECK(strstr(h, "<code>weak</code></th><td>yes") != NULL);
+	CHECK(strstr(h, "deep value 42") != NULL);
+	CHECK(strstr(h, "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;") != NULL);
+	CHECK(strstr(h, "odd key") != NULL);
+	CHECK(strstr(h, "<section id=\"policy\">") != NULL);
+	CHECK(strstr(h, "<code>mta_sts</code>") != NULL);
+	CHECK(strstr(h, "*.sender.test") != NULL);
+	CHECK(strstr(h, "<code>future_top</code>") != NULL);
+	CHECK(strstr(h, "<code>ratio</code></th><td>0.5") != NULL);
+	CHECK(strstr(h, "<script") == NULL && strstr(h, "<img") == NULL);
+	CHECK(html_structure_ok(h));
+	/* Known keys are laid out once, not repeated as generic rows. */
+	CHECK(strstr(h, "<code>greeting</code>") == NULL);
+	CHECK(strstr(h, "<code>transcript</code>") == NULL);
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
+/* A hostile record cannot blow the page up: nesting and size are bounded. */
+TEST(generic_facts_are_bounded)
+{
+	json_t *rep = fixture_report();
+	json_t *deep = json_string("deepest_marker");
+	for (int i = 0; i < 100; i++)
+		deep = json_pack("{so}", "d", deep);
+	json_t *wide = json_array();
+	for (int i = 0; i < 5000; i++)
+		json_array_append_new(wide, json_integer(i));
+	json_object_set_new(rep, "deep", deep);
+	json_object_set_new(rep, "wide", wide);
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_html(rep, &out), 0);
+	CHECK(strstr(out.data, "deepest_marker") == NULL);
+	CHECK(strstr(out.data, "nested too deep to show") != NULL);
+	CHECK(strstr(out.data, "4800 more not shown") != NULL);
+	CHECK(out.len < 400000);
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
 int main(void)
 {
 	RUN(text_has_the_facts_of_the_sample);
@@ -307,5 +370,7 @@ int main(void)
 	RUN(html_escapes_the_domain_in_the_title);
 	RUN(odd_fields_never_crash_and_show_as_absent);
 	RUN(not_a_format_1_report_is_refused);
+	RUN(unknown_facts_show_generically_and_escaped);
+	RUN(generic_facts_are_bounded);
 	return harness_done();
 }

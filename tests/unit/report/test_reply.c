@@ -173,7 +173,24 @@ TEST(compose_headers_and_body)
 	CHECK(strstr(h, "\r\nReferences: <20261122080000.abc@sender.test>\r\n") != NULL);
 	CHECK(strstr(h, "\r\nAuto-Submitted: auto-replied\r\n") != NULL);
 	CHECK(strstr(h, "\r\nMIME-Version: 1.0\r\n") != NULL);
-	CHECK(strstr(h, "\r\nContent-Type: text/plain; charset=utf-8\r\n") != NULL);
+	CHECK(strstr(h, "\r\nContent-Type: multipart/alternative; boundary=\"=_mxray_" SAMPLE_TOKEN
+		      "\"\r\n") != NULL);
+	/* Plain text first, then HTML (the preferred one last, RFC 2046 5.1.4). */
+	const char *text_part = strstr(m, "\r\n--=_mxray_" SAMPLE_TOKEN "\r\nContent-Type: text/plain; "
+				       "charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n");
+	const char *html_part = strstr(m, "\r\n--=_mxray_" SAMPLE_TOKEN "\r\nContent-Type: text/html; "
+				       "charset=utf-8\r\nContent-Transfer-Encoding: 7bit\r\n\r\n");
+	const char *end = strstr(m, "\r\n--=_mxray_" SAMPLE_TOKEN "--\r\n");
+	CHECK(text_part != NULL && html_part != NULL && end != NULL);
+	CHECK(text_part && html_part && end && text_part < html_part && html_part < end &&
+	      end[strlen("\r\n--=_mxray_" SAMPLE_TOKEN "--\r\n")] == '\0');
+	if (html_part && end) {
+		CHECK(memmem(html_part, (size_t)(end - html_part), "Grade: A</p>", 12) != NULL);
+		CHECK(memmem(html_part, (size_t)(end - html_part), "<a href=\"http://127.77.0.8:8080/r/"
+			     SAMPLE_TOKEN "\">", 60) != NULL);
+		CHECK(memmem(html_part, (size_t)(end - html_part), "<b>Certificate not trusted</b>",
+			     30) != NULL);
+	}
 	const char *body = strstr(m, "\r\n\r\n");
 	CHECK(body != NULL);
 	body = body ? body : "";
@@ -183,6 +200,37 @@ TEST(compose_headers_and_body)
 	CHECK(strstr(body, "MX mx1.sender.test") != NULL);
 	CHECK(lines_are_crlf(m));
 	free(h);
+	json_decref(rep);
+	strbuf_free(&msg);
+	config_free(&cfg);
+}
+
+/* The HTML part escapes what came from outside and loads nothing. */
+TEST(compose_html_part_is_escaped_and_inert)
+{
+	mxray_config_t cfg;
+	json_t *rep = fixture_report();
+	strbuf_t msg = STRBUF_INIT;
+	char err[256] = "";
+	if (load_cfg(&cfg, "sendmail:/usr/sbin/sendmail") != 0 || rep == NULL) {
+		CHECK(0);
+		return;
+	}
+	json_object_set_new(rep, "domain", json_string("<script>alert(1)</script>.test"));
+	json_t *fix = json_array_get(json_object_get(json_object_get(rep, "grade"), "top_fixes"), 0);
+	json_object_set_new(fix, "subject", json_string("\"><img src=x onerror=alert(2)>"));
+	CHECK_INT(reply_compose(&cfg, rep, "alice@sender.test", SAMPLE_NOW, &msg, err,
+				sizeof(err)), 0);
+	const char *m = msg.data ? msg.data : "";
+	/* The plain text part may say <script> as it is; the HTML part not. */
+	m = strstr(m, "Content-Type: text/html") ?: "";
+	CHECK(m[0] != '\0');
+	CHECK(strstr(m, "<script") == NULL);
+	CHECK(strstr(m, "<img") == NULL);
+	CHECK(strstr(m, "<title>mxray report for &lt;script&gt;alert(1)&lt;/script&gt;.test</title>") != NULL);
+	CHECK(strstr(m, "(&quot;&gt;&lt;img src=x onerror=alert(2)&gt;)") != NULL);
+	CHECK(strstr(m, "src=\"") == NULL && strstr(m, "<style") == NULL);
+	CHECK(lines_are_crlf(msg.data));
 	json_decref(rep);
 	strbuf_free(&msg);
 	config_free(&cfg);
@@ -347,6 +395,7 @@ int main(void)
 	RUN(message_id_shape);
 	RUN(from_address_of_the_config);
 	RUN(compose_headers_and_body);
+	RUN(compose_html_part_is_escaped_and_inert);
 	RUN(compose_never_lets_a_value_inject_a_header);
 	RUN(compose_refuses_what_it_cannot_send);
 	RUN(submit_through_a_sendmail_program);
