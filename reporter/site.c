@@ -260,19 +260,35 @@ static void metrics_queue(strbuf_t *m, const char *stream, const store_queue_inf
 			      q->oldest_age_ms / 1000.0);
 }
 
+/* metrics_histogram - one latency histogram, Prometheus style. */
+static void metrics_histogram(strbuf_t *m, const char *name, const char *help,
+			      const store_histogram_t *h)
+{
+	strbuf_printf(m, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (size_t i = 0; i < STORE_HIST_BUCKETS; i++)
+		strbuf_printf(m, "%s_bucket{le=\"%g\"} %lld\n", name,
+			      store_hist_bounds_ms[i] / 1000.0, h->bucket[i]);
+	strbuf_printf(m, "%s_bucket{le=\"+Inf\"} %lld\n%s_sum %.3f\n%s_count %lld\n", name,
+		      h->count, name, h->sum_ms / 1000.0, name, h->count);
+}
+
 /* site_metrics - Prometheus text format: queues from Redis, counters
  * shared by all workers and reporters, and this process's own. */
 static enum MHD_Result site_metrics(site_t *site, struct MHD_Connection *conn)
 {
 	strbuf_t m = STRBUF_INIT;
 	store_queue_info_t jobs, reports;
-	long long processed = 0, sent = 0, failed = 0;
+	long long processed = 0, sent = 0, failed = 0, limited = 0;
+	store_histogram_t probe_h, e2e_h;
 	store_t *s = site_store(site);
 	int up = s != NULL && store_queue_info(s, STORE_STREAM_JOBS, &jobs) == 0 &&
 		 store_queue_info(s, STORE_STREAM_REPORTS, &reports) == 0 &&
 		 store_counter(s, "jobs_processed", &processed) == 0 &&
 		 store_counter(s, "replies_sent", &sent) == 0 &&
-		 store_counter(s, "replies_failed", &failed) == 0;
+		 store_counter(s, "replies_failed", &failed) == 0 &&
+		 store_counter(s, "tests_rate_limited", &limited) == 0 &&
+		 store_histogram(s, "probe_ms", &probe_h) == 0 &&
+		 store_histogram(s, "end_to_end_ms", &e2e_h) == 0;
 	if (s != NULL && !up)
 		site_store_failed(site);
 	strbuf_printf(&m, "# HELP mxray_redis_up 1 if Redis answered this scrape.\n"
@@ -297,8 +313,15 @@ static enum MHD_Result site_metrics(site_t *site, struct MHD_Connection *conn)
 			      "# HELP mxray_replies_sent_total Replies submitted by all reporters.\n"
 			      "# TYPE mxray_replies_sent_total counter\nmxray_replies_sent_total %lld\n"
 			      "# HELP mxray_replies_failed_total Replies whose submission failed (retried later).\n"
-			      "# TYPE mxray_replies_failed_total counter\nmxray_replies_failed_total %lld\n",
-			      jobs.dead, processed, sent, failed);
+			      "# TYPE mxray_replies_failed_total counter\nmxray_replies_failed_total %lld\n"
+			      "# HELP mxray_tests_rate_limited_total Test mails refused (450) by the milter's rate limits.\n"
+			      "# TYPE mxray_tests_rate_limited_total counter\nmxray_tests_rate_limited_total %lld\n",
+			      jobs.dead, processed, sent, failed, limited);
+		metrics_histogram(&m, "mxray_probe_duration_seconds",
+				  "Time a worker took to probe a domain and build its report.", &probe_h);
+		metrics_histogram(&m, "mxray_end_to_end_seconds",
+				  "From the test mail's arrival in the queue to its reply's submission.",
+				  &e2e_h);
 	}
 	strbuf_printf(&m, "# HELP mxray_reports_served_total Reports served by this reporter.\n"
 		      "# TYPE mxray_reports_served_total counter\nmxray_reports_served_total %lld\n"

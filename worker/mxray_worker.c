@@ -132,18 +132,19 @@ static int handle(const mxray_config_t *cfg, resolver_t *r, store_t *s, store_en
 		log_error("job %s: domain %.253s: no report: %s", e->id, domain, why);
 		return 1;
 	}
+	long long probe_ms = clock_ms() - t0;
 	if (store_result_put(s, token, rep, cfg->report_ttl_ms) != 0 ||
-	    store_report_add(s, token) != 0 ||
+	    store_report_add(s, token, e->id) != 0 ||
 	    store_ack(s, STORE_STREAM_JOBS, e->id) != 0) {
 		json_decref(rep);
 		return -1;
 	}
-	if (store_count(s, "jobs_processed") != 0)
+	if (store_count(s, "jobs_processed") != 0 || store_observe(s, "probe_ms", probe_ms) != 0)
 		log_error("redis: cannot count the job: %s", store_last_error(s));
 	size_t total, tested = probe_count_tested(rep, &total);
 	const char *grade = json_string_value(json_object_get(json_object_get(rep, "grade"), "overall"));
 	log_info("job %s: token %s domain %.253s grade %s: %lld ms, %zu of %zu addresses tested", e->id,
-		 token, domain, grade ? grade : "-", clock_ms() - t0, tested, total);
+		 token, domain, grade ? grade : "-", probe_ms, tested, total);
 	json_decref(rep);
 	return 0;
 }

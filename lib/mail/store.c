@@ -149,12 +149,14 @@ int store_job_add_id(store_t *s, const json_t *job, char *id, size_t len)
 	return 0;
 }
 
-int store_report_add(store_t *s, const char *token)
+int store_report_add(store_t *s, const char *token, const char *job_id)
 {
 	char key[256];
 	store_key(s, key, sizeof(key), "reports", NULL);
-	redisReply *r = redisCommand(s->ctx, "XADD %s * v %s token %s", key,
-				     STORE_RECORD_VERSION, token);
+	redisReply *r = job_id != NULL
+		? redisCommand(s->ctx, "XADD %s * v %s token %s job_id %s", key,
+			       STORE_RECORD_VERSION, token, job_id)
+		: redisCommand(s->ctx, "XADD %s * v %s token %s", key, STORE_RECORD_VERSION, token);
 	if (r == NULL || r->type != REDIS_REPLY_STRING)
 		return store_failed(s, r, "XADD reports");
 	freeReplyObject(r);
@@ -204,6 +206,9 @@ static void entry_fill(store_stream_t stream, const redisReply *e, store_entry_t
 			json_text = v->str;
 		else if (strcmp(f->str, "token") == 0 && out->token == NULL)
 			out->token = strdup(v->str);
+		else if (strcmp(f->str, "job_id") == 0 && out->job_id == NULL &&
+			 store_id_ms(v->str) >= 0)
+			out->job_id = strdup(v->str);
 	}
 	if (out->version == NULL || strcmp(out->version, STORE_RECORD_VERSION) != 0) {
 		char why[128];
@@ -367,6 +372,7 @@ void store_entry_clear(store_entry_t *e)
 		return;
 	free(e->version);
 	free(e->token);
+	free(e->job_id);
 	free(e->problem);
 	if (e->job)
 		json_decref(e->job);
@@ -454,6 +460,73 @@ int store_counter(store_t *s, const char *name, long long *out)
 	return 0;
 }
 
+const long long store_hist_bounds_ms[STORE_HIST_BUCKETS] = {
+	100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000,
+};
+
+int store_observe(store_t *s, const char *name, long long value_ms)
+{
+	char key[256], field[32] = "inf";
+	if (value_ms < 0)
+		value_ms = 0;
+	for (size_t i = 0; i < STORE_HIST_BUCKETS; i++)
+		if (value_ms <= store_hist_bounds_ms[i]) {
+			snprintf(field, sizeof(field), "le_%lld", store_hist_bounds_ms[i]);
+			break;
+		}
+	store_key(s, key, sizeof(key), "hist:", name);
+	/* One round trip; MULTI so a reader never sees count without its bucket. */
+	redisAppendCommand(s->ctx, "MULTI");
+	redisAppendCommand(s->ctx, "HINCRBY %s %s 1", key, field);
+	redisAppendCommand(s->ctx, "HINCRBY %s count 1", key);
+	redisAppendCommand(s->ctx, "HINCRBY %s sum_ms %lld", key, value_ms);
+	redisAppendCommand(s->ctx, "EXEC");
+	int rc = 0;
+	for (int i = 0; i < 5; i++) {
+		redisReply *r = NULL;
+		if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK || r == NULL ||
+		    r->type == REDIS_REPLY_ERROR) {
+			store_failed(s, r, "HINCRBY histogram");
+			if (s->ctx->err)
+				return -1;	/* the connection is gone: no more replies */
+			rc = -1;
+			continue;
+		}
+		freeReplyObject(r);
+	}
+	return rc;
+}
+
+int store_histogram(store_t *s, const char *name, store_histogram_t *out)
+{
+	char key[256];
+	memset(out, 0, sizeof(*out));
+	store_key(s, key, sizeof(key), "hist:", name);
+	redisReply *r = redisCommand(s->ctx, "HGETALL %s", key);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY)
+		return store_failed(s, r, "HGETALL histogram");
+	long long own[STORE_HIST_BUCKETS] = { 0 };
+	for (size_t i = 0; i + 1 < r->elements; i += 2) {
+		const redisReply *f = r->element[i], *v = r->element[i + 1];
+		if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+			continue;
+		long long n = atoll(v->str);
+		if (strcmp(f->str, "count") == 0)
+			out->count = n;
+		else if (strcmp(f->str, "sum_ms") == 0)
+			out->sum_ms = n;
+		else if (strncmp(f->str, "le_", 3) == 0)
+			for (size_t k = 0; k < STORE_HIST_BUCKETS; k++)
+				if (atoll(f->str + 3) == store_hist_bounds_ms[k])
+					own[k] = n;
+	}
+	freeReplyObject(r);
+	long long run = 0;
+	for (size_t k = 0; k < STORE_HIST_BUCKETS; k++)
+		out->bucket[k] = run += own[k];
+	return 0;
+}
+
 /* reply_int - an integer field of a flat [name, value, ...] reply, or -1. */
 static long long reply_int(const redisReply *map, const char *name)
 {
@@ -465,12 +538,13 @@ static long long reply_int(const redisReply *map, const char *name)
 	return -1;
 }
 
-/* id_ms - the milliseconds part of a stream id ("1700000000000-0"), or -1. */
-static long long id_ms(const char *id)
+long long store_id_ms(const char *id)
 {
 	char *end;
+	if (id == NULL || *id < '0' || *id > '9')
+		return -1;
 	long long v = strtoll(id, &end, 10);
-	return end != id && *end == '-' && v >= 0 ? v : -1;
+	return *end == '-' && v >= 0 ? v : -1;
 }
 
 /* queue_oldest - age of the oldest entry the group has not acknowledged:
@@ -489,7 +563,7 @@ static int queue_oldest(store_t *s, const char *key, const char *group,
 			return store_failed(s, r, "XPENDING");
 		if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
 		    r->element[1]->type == REDIS_REPLY_STRING)
-			oldest = id_ms(r->element[1]->str);
+			oldest = store_id_ms(r->element[1]->str);
 		freeReplyObject(r);
 	}
 	r = redisCommand(s->ctx, "XRANGE %s (%s + COUNT 1", key,
@@ -499,7 +573,7 @@ static int queue_oldest(store_t *s, const char *key, const char *group,
 	if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1 &&
 	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements >= 1 &&
 	    r->element[0]->element[0]->type == REDIS_REPLY_STRING) {
-		long long ms = id_ms(r->element[0]->element[0]->str);
+		long long ms = store_id_ms(r->element[0]->element[0]->str);
 		if (ms >= 0 && (oldest < 0 || ms < oldest))
 			oldest = ms;
 	}

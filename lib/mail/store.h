@@ -4,7 +4,8 @@
  *
  * Keys (all under [redis] key_prefix, "mxray:" by default):
  *   <p>jobs            stream: one entry per test  {v: "1", job: <job JSON>}
- *   <p>reports         stream: one entry per stored result {v: "1", token: T}
+ *   <p>reports         stream: one entry per stored result
+ *                      {v: "1", token: T, job_id: ID of the job it answers}
  *   <p>result:<T>      string: the report JSON, expires with the report
  *   <p>replied:<T>     string: set once the reply for T was submitted
  *   <p>jobtoken:<ID>   string: the token given to job entry ID, so a job
@@ -12,6 +13,9 @@
  *   <p>dead            stream: entries that failed max_deliveries times
  *   <p>count:<NAME>    integer: event counters shared by all processes
  *                      (jobs_processed, replies_sent, replies_failed)
+ *   <p>hist:<NAME>     hash: a latency histogram shared by all processes,
+ *                      fields "le_<MS>" (one per bucket, not cumulative),
+ *                      "inf", "count" and "sum_ms"
  * Consumer groups: "workers" on jobs, "reporters" on reports.
  * A store_t is one connection: not shared between threads.
  */
@@ -43,8 +47,13 @@ const char *store_last_error(const store_t *s);
 int store_job_add(store_t *s, const json_t *job);
 /* store_job_add_id - the same, with the new entry's id into id (len bytes). */
 int store_job_add_id(store_t *s, const json_t *job, char *id, size_t len);
-/* store_report_add - XADD a token to the reports stream. */
-int store_report_add(store_t *s, const char *token);
+/* store_report_add - XADD a token to the reports stream, with the id of
+ * the job entry it answers (NULL: none), so the reporter can measure the
+ * time from the test mail's arrival to its reply. */
+int store_report_add(store_t *s, const char *token, const char *job_id);
+/* store_id_ms - the milliseconds part of a stream id ("1700000000000-0"):
+ * when Redis took the entry, by Redis's clock; -1 if id has not that shape. */
+long long store_id_ms(const char *id);
 
 /* One entry read from a stream through a consumer group. */
 typedef struct store_entry {
@@ -52,6 +61,7 @@ typedef struct store_entry {
 	char *version;			/* the entry's "v" field */
 	json_t *job;			/* jobs stream: parsed job, or NULL if malformed */
 	char *token;			/* reports stream: the token */
+	char *job_id;			/* reports stream: the job answered, or NULL */
 	char *problem;			/* why the entry is malformed, else NULL */
 	long long deliveries;		/* times delivered, this one included */
 } store_entry_t;
@@ -90,6 +100,22 @@ int store_mark_replied(store_t *s, const char *token, long long ttl_ms);
 int store_count(store_t *s, const char *name);
 /* store_counter - the value of counter name (0 if never counted). */
 int store_counter(store_t *s, const char *name, long long *out);
+
+/* Latency histograms: fixed buckets (upper bounds in milliseconds), the
+ * same for every histogram so /metrics can print them without knowing
+ * who observed what. */
+#define STORE_HIST_BUCKETS 11
+extern const long long store_hist_bounds_ms[STORE_HIST_BUCKETS];
+typedef struct store_histogram {
+	long long bucket[STORE_HIST_BUCKETS];	/* observations <= bound, cumulative */
+	long long count;			/* all observations (the +Inf bucket) */
+	long long sum_ms;
+} store_histogram_t;
+/* store_observe - add one observation of value_ms to histogram name.
+ * 0 ok, -1 error. */
+int store_observe(store_t *s, const char *name, long long value_ms);
+/* store_histogram - read histogram name (all zero if never observed). */
+int store_histogram(store_t *s, const char *name, store_histogram_t *out);
 
 /* Queue figures for operators (mxray status, /metrics). */
 typedef struct store_queue_info {

@@ -43,7 +43,8 @@ int reply_from_address(const char *from, char *buf, size_t len);
 int reply_compose(const mxray_config_t *cfg, const json_t *report, const char *rcpt,
 		  time_t now, strbuf_t *out, char *err, size_t errlen);
 
-/* reply_submit - submit msg (CRLF lines) to rcpt per cfg->mail_submit:
+/* reply_submit - (the caller must ignore SIGPIPE: a sendmail child may exit
+ * before reading everything) submit msg (CRLF lines) to rcpt per cfg->mail_submit:
  * "smtp://HOST:PORT" (or smtps://) through libcurl, envelope sender the
  * address of cfg->mail_from; or "sendmail:/PATH" run as
  * PATH -i -f FROM -- RCPT. 0, or -1 with the reason in err.

@@ -97,6 +97,13 @@ metric() { sed -n "s/^$1 //p" "$work/metrics"; }
 [ "$(metric mxray_replies_sent_total)" = 1 ] && ok metrics_count_the_reply || not_ok metrics_count_the_reply "$(grep replies_sent "$work/metrics")"
 [ "$(metric 'mxray_queue_pending{stream="jobs"}')" = 0 ] && ok metrics_show_nothing_pending || not_ok metrics_show_nothing_pending "$(grep pending "$work/metrics")"
 [ "$(metric mxray_reports_served_total)" -ge 2 ] 2>/dev/null && ok metrics_count_reports_served || not_ok metrics_count_reports_served "$(grep served "$work/metrics")"
+# One test: one probe and one end-to-end observation, the latter no
+# shorter than the former (the mail waited for the probe) and under the
+# minute the reply took at most.
+[ "$(metric mxray_probe_duration_seconds_count)" = 1 ] && ok metrics_probe_latency_histogram || not_ok metrics_probe_latency_histogram "$(grep probe_duration "$work/metrics")"
+[ "$(metric mxray_end_to_end_seconds_count)" = 1 ] && [ "$(metric 'mxray_end_to_end_seconds_bucket{le="60"}')" = 1 ] &&
+	awk -v e="$(metric mxray_end_to_end_seconds_sum)" -v p="$(metric mxray_probe_duration_seconds_sum)" 'BEGIN { exit !(e >= p && e > 0) }' &&
+	ok metrics_end_to_end_latency_histogram || not_ok metrics_end_to_end_latency_histogram "$(grep -E 'end_to_end|probe_duration_seconds_sum' "$work/metrics")"
 
 # An unknown token and an expired one answer alike.
 curl -s -o "$work/unknown.html" "$HTTP_BASE/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

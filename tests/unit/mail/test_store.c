@@ -204,6 +204,54 @@ TEST(unreachable_redis_is_an_error_with_advice)
 	config_free(&other);
 }
 
+TEST(a_report_entry_names_the_job_it_answers)
+{
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	CHECK_INT(store_report_add(s, "tok-a", "1700000000123-4"), 0);
+	CHECK_INT(store_report_add(s, "tok-b", NULL), 0);
+	store_entry_t e;
+	CHECK_INT(store_read(s, STORE_STREAM_REPORTS, "r2", 100, &e), 1);
+	CHECK_STR(e.token, "tok-a");
+	CHECK_STR(e.job_id, "1700000000123-4");
+	CHECK(store_id_ms(e.job_id) == 1700000000123LL);
+	store_ack(s, STORE_STREAM_REPORTS, e.id);
+	store_entry_clear(&e);
+	CHECK_INT(store_read(s, STORE_STREAM_REPORTS, "r2", 100, &e), 1);
+	CHECK_STR(e.token, "tok-b");
+	CHECK(e.job_id == NULL);
+	store_ack(s, STORE_STREAM_REPORTS, e.id);
+	store_entry_clear(&e);
+	CHECK(store_id_ms("nonsense") == -1);
+	CHECK(store_id_ms("-5-0") == -1);
+	CHECK(store_id_ms(NULL) == -1);
+	store_free(s);
+}
+
+TEST(latency_histogram_buckets_are_cumulative)
+{
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	store_histogram_t h;
+	CHECK_INT(store_histogram(s, "never", &h), 0);
+	CHECK(h.count == 0 && h.sum_ms == 0 && h.bucket[STORE_HIST_BUCKETS - 1] == 0);
+	/* 50 ms and 100 ms fall in the first bucket (le 0.1 s), 700 ms in le 1 s,
+	 * 10 minutes above every bound: only count and sum see it. */
+	static const long long seen[] = { 50, 100, 700, 600000 };
+	for (size_t i = 0; i < sizeof(seen) / sizeof(seen[0]); i++)
+		CHECK_INT(store_observe(s, "t_ms", seen[i]), 0);
+	CHECK_INT(store_histogram(s, "t_ms", &h), 0);
+	CHECK(h.count == 4);
+	CHECK(h.sum_ms == 50 + 100 + 700 + 600000);
+	CHECK(store_hist_bounds_ms[0] == 100 && h.bucket[0] == 2);
+	CHECK(store_hist_bounds_ms[2] == 500 && h.bucket[2] == 2);
+	CHECK(store_hist_bounds_ms[3] == 1000 && h.bucket[3] == 3);
+	CHECK(h.bucket[STORE_HIST_BUCKETS - 1] == 3);
+	store_free(s);
+}
+
 int main(void)
 {
 	char err[256], text[256];
@@ -223,6 +271,8 @@ int main(void)
 	RUN(results_expire_and_reply_marker_is_set_once);
 	RUN(a_dead_consumers_job_is_taken_over_then_dead_lettered);
 	RUN(a_job_keeps_its_first_token);
+	RUN(a_report_entry_names_the_job_it_answers);
+	RUN(latency_histogram_buckets_are_cumulative);
 	RUN(unreachable_redis_is_an_error_with_advice);
 	config_free(&cfg);
 	fixture_redis_stop(&fx);
