@@ -3,7 +3,9 @@
 # mxray-reporter (/r/<token>: Redis GET, parse, render) against nginx
 # serving the same page as a static file, side by side with wrk.
 #
-# Usage: bench/report_vs_nginx.sh [SECONDS] [CONNECTIONS]
+# Usage: bench/report_vs_nginx.sh [SECONDS] [CONNECTIONS] [RUNS]
+# RUNS rounds (default 5), each running wrk against both servers in turn;
+# prints every round and the medians.
 # Runs everything on loopback (${MXRAY_SANDBOX_NET:-127.77}.6.90/.91),
 # Redis on a unix socket in a temporary directory; stops what it started
 # by PID. Prints a Markdown table row per server and the ratio.
@@ -12,6 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 BIN=${MXRAY_BIN_DIR:-$PWD}
 SECS=${1:-5}
 CONNS=${2:-16}
+RUNS=${3:-5}
 NET=${MXRAY_SANDBOX_NET:-127.77}
 R_ADDR=$NET.6.90:18090
 N_ADDR=$NET.6.91:18091
@@ -83,10 +86,21 @@ nginx -c "$W/nginx.conf" -p "$W" || { echo "bench: nginx did not start" >&2; exi
 
 bytes=$(wc -c <"$W/www/r/$TOKEN")
 rps() { wrk -t2 -c"$CONNS" -d"${SECS}s" "$1" | awk '/^Requests\/sec/ {print $2}'; }
-r=$(rps "http://$R_ADDR/r/$TOKEN")
-n=$(rps "http://$N_ADDR/r/$TOKEN")
-echo "| server | requests/s |"
-echo "|---|---|"
-echo "| mxray-reporter /r/<token> ($bytes bytes) | $r |"
-echo "| nginx, same page as a static file | $n |"
-python3 -c "print('ratio mxray/nginx: %.2f' % ($r / $n))"
+echo "| round | mxray-reporter req/s | nginx req/s | ratio |"
+echo "|---|---:|---:|---:|"
+: >"$W/rounds"
+round=1
+while [ "$round" -le "$RUNS" ]; do
+	r=$(rps "http://$R_ADDR/r/$TOKEN")
+	n=$(rps "http://$N_ADDR/r/$TOKEN")
+	echo "$r $n" >>"$W/rounds"
+	python3 -c "print('| %d | %.0f | %.0f | %.2f |' % ($round, $r, $n, $r / $n))"
+	round=$((round + 1))
+done
+python3 - "$W/rounds" "$bytes" "$CONNS" <<'PY'
+import statistics, sys
+rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
+r = statistics.median(x[0] for x in rows)
+n = statistics.median(x[1] for x in rows)
+print("| **median** (%s bytes, %s connections) | %.0f | %.0f | %.2f |" % (sys.argv[2], sys.argv[3], r, n, r / n))
+PY
