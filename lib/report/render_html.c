@@ -62,13 +62,18 @@ static const char *const known_dkim[] = { "domain", "selector", "algorithm", "re
 static const char *const known_cert[] = { "subject", "issuer", "sans", "not_before", "not_after",
 	"days_left", "key", "signature", NULL };
 static const char *const known_address[] = { "ip", "state", "tls", "reason", "connect_ms",
-	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", NULL };
+	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", "tls_scan",
+	NULL };
 static const char *const known_addr_tls[] = { "version", "cipher", "cipher_code", "group",
 	"verified", "verify_error", "name_match", "chain", NULL };
 static const char *const known_dns_mx[] = { "outcome", "dnssec", "why_bogus", "implicit", NULL };
 static const char *const known_mx_host[] = { "host", "preference", "addresses_dnssec", "addresses",
 	NULL };
 static const char *const known_dmarc[] = { "outcome", "record", "policy", NULL };
+static const char *const known_scan[] = { "protocols", "suites", "server_order",
+	"server_order_by_protocol", "groups", "dh_bits", "forward_secrecy", "secure_renegotiation",
+	"extended_master_secret", "session_ticket", "heartbeat", "compression",
+	"downgrade_sentinel", "handshakes", "duration_ms", "complete", "errors", NULL };
 
 /* h - append s escaped, or a dash when absent. */
 static void h(strbuf_t *out, const char *s)
@@ -307,6 +312,137 @@ static void html_transcript(const json_t *lines, strbuf_t *out)
 	strbuf_puts(out, "</pre>\n");
 }
 
+/* Protocol versions in the order a reader expects, the ones that must be
+ * off first. */
+static const char *const scan_protocols[] = { "SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2",
+	"TLSv1.3", NULL };
+
+/* suite_rating - what a cipher suite's IANA name says about it, as a CSS
+ * class and a short note; both are ours, chosen from fixed strings. */
+static void suite_rating(const char *name, const char **cls, const char **note)
+{
+	static const struct {
+		const char *part, *note;
+	} weak[] = {
+		{ "_NULL_", "no encryption" }, { "_WITH_NULL", "no encryption" },
+		{ "_anon_", "anonymous: no authentication" }, { "EXPORT", "export grade" },
+		{ "_RC4_", "RC4" }, { "_DES_", "DES" }, { "3DES", "64-bit block (SWEET32)" },
+		{ "_IDEA_", "64-bit block (SWEET32)" }, { "_MD5", "MD5" },
+	};
+	*cls = "ok";
+	*note = "forward secrecy";
+	if (name == NULL || (strncmp(name, "TLS_", 4) != 0 && strncmp(name, "SSL_", 4) != 0)) {
+		*cls = "muted";
+		*note = "unknown suite";
+		return;
+	}
+	for (size_t i = 0; i < sizeof(weak) / sizeof(weak[0]); i++)
+		if (strstr(name, weak[i].part) != NULL) {
+			*cls = "bad";
+			*note = weak[i].note;
+			return;
+		}
+	/* TLS 1.3 suites (TLS_AES_..., TLS_CHACHA20_...) always have FS. */
+	if (strstr(name, "_WITH_") != NULL && strstr(name, "DHE_") == NULL) {
+		*cls = "warn";
+		*note = "no forward secrecy";
+	}
+}
+
+/* html_tls_scan - the scan of one address: protocols, then a table of the
+ * accepted suites per protocol (in the server's order when it has one),
+ * then key exchange and extensions. Every value from the report is
+ * escaped; labels and classes are ours. */
+static void html_tls_scan(const json_t *scan, strbuf_t *out)
+{
+	const json_t *protos = rjson_obj(scan, "protocols"), *suites = rjson_obj(scan, "suites");
+	long long n;
+	strbuf_puts(out, "<h4>TLS scan: protocols and cipher suites</h4>\n<table>\n");
+	row_start(out, "Protocols", NULL);
+	for (size_t i = 0; scan_protocols[i]; i++) {
+		int on = rjson_bool(protos, scan_protocols[i]);
+		int legacy = i < 4;
+		strbuf_printf(out, "%s<span class=\"%s\">%s %s</span>", i ? " &middot; " : "",
+			      on == 1 ? (legacy ? "bad" : "ok") : on == 0 ? "muted" : "muted",
+			      scan_protocols[i], on == 1 ? "yes" : on == 0 ? "no" : "?");
+	}
+	row_end(out);
+	row_start(out, "Suite order", NULL);
+	int so = rjson_bool(scan, "server_order");
+	strbuf_puts(out, so == 1 ? "the server's (suites below in its order of preference)"
+		    : so == 0 ? "<span class=\"warn\">the client's</span> (suites below by code)"
+			      : "<span class=\"muted\">unknown</span>");
+	row_end(out);
+	row_text(out, "Forward secrecy", rjson_str(scan, "forward_secrecy"),
+		 rjson_str(scan, "forward_secrecy") &&
+		 strcmp(rjson_str(scan, "forward_secrecy"), "all") == 0 ? "ok" : "warn");
+	row_start(out, "Groups", NULL);
+	html_string_list(out, rjson_arr(scan, "groups"));
+	row_end(out);
+	if (rjson_int(scan, "dh_bits", &n)) {
+		row_start(out, "DHE prime", n < 2048 ? "warn" : NULL);
+		strbuf_printf(out, "%lld bits", n);
+		row_end(out);
+	}
+	static const struct {
+		const char *key, *label;
+		int good;	/* the value that is good news */
+	} flags[] = {
+		{ "secure_renegotiation", "Secure renegotiation", 1 },
+		{ "extended_master_secret", "Extended master secret", 1 },
+		{ "downgrade_sentinel", "Downgrade protection", 1 },
+		{ "compression", "TLS compression (CRIME)", 0 },
+		{ "heartbeat", "Heartbeat extension", 0 },
+		{ "session_ticket", "Session tickets", 1 },
+	};
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		int b = rjson_bool(scan, flags[i].key);
+		if (b < 0)
+			continue;
+		row_start(out, flags[i].label, NULL);
+		strbuf_printf(out, "<span class=\"%s\">%s</span>", b == flags[i].good ? "ok" : "warn",
+			      b ? "yes" : "no");
+		row_end(out);
+	}
+	if (rjson_int(scan, "handshakes", &n)) {
+		long long ms = 0;
+		row_start(out, "Handshakes", NULL);
+		strbuf_printf(out, "%lld", n);
+		if (rjson_int(scan, "duration_ms", &ms))
+			strbuf_printf(out, " in %lld ms", ms);
+		if (rjson_bool(scan, "complete") == 0)
+			strbuf_puts(out, " <span class=\"warn\">(incomplete: see below)</span>");
+		row_end(out);
+	}
+	strbuf_puts(out, "</table>\n");
+	for (size_t i = 0; scan_protocols[i]; i++) {
+		const json_t *list = json_object_get(suites, scan_protocols[i]);
+		size_t count = json_is_array(list) ? json_array_size(list) : 0;
+		if (count == 0)
+			continue;
+		strbuf_printf(out, "<table class=\"facts\"><tr><th colspan=\"4\">%s: %zu suites"
+			      "</th></tr>\n<tr><th>#</th><th>Code</th><th>Suite</th><th>Note</th></tr>\n",
+			      scan_protocols[i], count);
+		for (size_t k = 0; k < count; k++) {
+			const json_t *su = json_array_get(list, k);
+			const char *cls, *note;
+			suite_rating(rjson_str(su, "name"), &cls, &note);
+			strbuf_printf(out, "<tr><td>%zu</td><td><code>", k + 1);
+			h(out, rjson_str(su, "code"));
+			strbuf_puts(out, "</code></td><td><code>");
+			h(out, rjson_str(su, "name"));
+			strbuf_printf(out, "</code></td><td class=\"%s\">%s</td></tr>\n", cls, note);
+		}
+		strbuf_puts(out, "</table>\n");
+	}
+	const json_t *errs = rjson_arr(scan, "errors");
+	if (errs && json_array_size(errs) > 0) {
+		strbuf_puts(out, "<p class=\"warn\">The scan met problems:</p>\n");
+		html_string_list(out, errs);
+	}
+	html_more(out, scan, known_scan);
+}
+
 static void html_address(const json_t *a, strbuf_t *out)
 {
 	const char *state = rjson_str(a, "state");
@@ -377,6 +513,8 @@ static void html_address(const json_t *a, strbuf_t *out)
 	html_more(out, tls, known_addr_tls);
 	if (tls)
 		html_chain(rjson_arr(tls, "chain"), out);
+	if (rjson_obj(a, "tls_scan"))
+		html_tls_scan(rjson_obj(a, "tls_scan"), out);
 	html_transcript(rjson_arr(a, "transcript"), out);
 	strbuf_puts(out, "</details>\n");
 }

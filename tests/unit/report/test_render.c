@@ -337,6 +337,53 @@ TEST(unknown_facts_show_generically_and_escaped)
 	strbuf_free(&out);
 }
 
+/* The TLS scan is laid out as a cipher table per protocol, in the order
+ * recorded, each suite rated by its name; a hostile name stays text. */
+TEST(tls_scan_is_a_cipher_table_per_protocol)
+{
+	json_t *rep = fixture_report();
+	json_t *addr = json_array_get(json_object_get(json_array_get(json_object_get(rep, "mx"), 0),
+						      "addresses"), 0);
+	CHECK(addr != NULL);
+	json_object_set_new(addr, "tls_scan", json_pack(
+		"{s{sbsbsbsbsbsb} s{s[{ssss}{ssss}{ssss}{ssss}] s[{ssss}]} sb s[ss] si ss sb sb si si sb s[]}",
+		"protocols", "SSLv2", 0, "SSLv3", 1, "TLSv1.0", 0, "TLSv1.1", 0, "TLSv1.2", 1,
+		"TLSv1.3", 1,
+		"suites", "TLSv1.2",
+		"code", "0xC02F", "name", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+		"code", "0x009C", "name", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+		"code", "0x0005", "name", "TLS_RSA_WITH_RC4_128_SHA",
+		"code", XSS_QUOTE, "name", XSS_SCRIPT,
+		"TLSv1.3", "code", "0x1301", "name", "TLS_AES_128_GCM_SHA256",
+		"server_order", 1, "groups", "x25519", "secp256r1", "dh_bits", 1024,
+		"forward_secrecy", "some", "secure_renegotiation", 1, "compression", 0,
+		"handshakes", 23, "duration_ms", 140, "complete", 1, "errors"));
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_html(rep, &out), 0);
+	const char *h = out.data ? out.data : "";
+	CHECK(strstr(h, "TLS scan: protocols and cipher suites") != NULL);
+	CHECK(strstr(h, "<span class=\"bad\">SSLv3 yes</span>") != NULL);
+	CHECK(strstr(h, "<span class=\"ok\">TLSv1.3 yes</span>") != NULL);
+	CHECK(strstr(h, "TLSv1.2: 4 suites") != NULL && strstr(h, "TLSv1.3: 1 suites") != NULL);
+	CHECK(strstr(h, "the server's") != NULL);
+	CHECK(strstr(h, "1024 bits") != NULL);
+	CHECK(strstr(h, "23 in 140 ms") != NULL);
+	/* Rated from the IANA name: ECDHE has FS, static RSA not, RC4 is weak;
+	 * the server's order is kept (ECDHE first, RC4 third). */
+	const char *ecdhe = strstr(h, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256</code></td><td class=\"ok\">forward secrecy");
+	const char *rsa = strstr(h, "TLS_RSA_WITH_AES_128_GCM_SHA256</code></td><td class=\"warn\">no forward secrecy");
+	const char *rc4 = strstr(h, "TLS_RSA_WITH_RC4_128_SHA</code></td><td class=\"bad\">RC4");
+	CHECK(ecdhe != NULL && rsa != NULL && rc4 != NULL && ecdhe < rsa && rsa < rc4);
+	CHECK(strstr(h, "TLS_AES_128_GCM_SHA256</code></td><td class=\"ok\">forward secrecy") != NULL);
+	CHECK(strstr(h, "&lt;script&gt;alert(1)&lt;/script&gt;</code></td><td class=\"muted\">unknown suite") != NULL);
+	CHECK(strstr(h, "<script") == NULL);
+	CHECK(html_structure_ok(h));
+	/* Laid out, so not repeated as a generic table. */
+	CHECK(strstr(h, "<code>tls_scan</code>") == NULL);
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
 /* A hostile record cannot blow the page up: nesting and size are bounded. */
 TEST(generic_facts_are_bounded)
 {
@@ -371,6 +418,7 @@ int main(void)
 	RUN(odd_fields_never_crash_and_show_as_absent);
 	RUN(not_a_format_1_report_is_refused);
 	RUN(unknown_facts_show_generically_and_escaped);
+	RUN(tls_scan_is_a_cipher_table_per_protocol);
 	RUN(generic_facts_are_bounded);
 	return harness_done();
 }
