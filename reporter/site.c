@@ -29,6 +29,7 @@
 
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "base/text.h"
 #include "base/token.h"
 #include "mail/record.h"
 #include "mail/store.h"
@@ -359,28 +360,6 @@ static enum MHD_Result site_api_error(struct MHD_Connection *conn, unsigned stat
 	return site_api_json(conn, status, json_pack("{ss}", "error", why));
 }
 
-/* api_domain_ok - a plain LDH host name with at least one dot. */
-static int api_domain_ok(const char *d)
-{
-	size_t n = d ? strlen(d) : 0, label = 0;
-	if (n == 0 || n > 253 || strchr(d, '.') == NULL || d[0] == '.' || d[n - 1] == '.')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)d[i];
-		if (c == '.') {
-			if (label == 0 || d[i - 1] == '-')
-				return 0;
-			label = 0;
-		} else if (isalnum(c) || c == '-') {
-			if ((label == 0 && c == '-') || ++label > 63)
-				return 0;
-		} else {
-			return 0;
-		}
-	}
-	return d[n - 1] != '-';
-}
-
 /* api_client - the client's numeric address into buf. */
 static void api_client(struct MHD_Connection *conn, char *buf, size_t len)
 {
@@ -442,7 +421,7 @@ static enum MHD_Result site_api_check(site_t *site, struct MHD_Connection *conn,
 	}
 	char domain[256], ip[64], id[64], token[TOKEN_BUFSIZE];
 	const char *arg = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "domain");
-	if (!api_domain_ok(arg))
+	if (!text_host_name_ok(arg, 2, 0))
 		return site_api_error(conn, MHD_HTTP_BAD_REQUEST,
 				      "domain=D is missing or not a plain host name");
 	size_t i = 0;

@@ -59,3 +59,30 @@ char *text_lower(char *s)
 		*p = (char)tolower((unsigned char)*p);
 	return s;
 }
+
+int text_host_name_ok(const char *s, int min_labels, int wildcard)
+{
+	if (s == NULL)
+		return 0;
+	if (wildcard && strncmp(s, "*.", 2) == 0)
+		s += 2;
+	size_t n = strlen(s), label = 0;
+	int labels = 1;
+	if (n == 0 || n > 253)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+			labels++;
+			continue;
+		}
+		if (!isalnum(c) && !(c == '-' && label > 0))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return label > 0 && s[n - 1] != '-' && labels >= min_labels;
+}

@@ -17,5 +17,10 @@ char *text_printable(const char *s, size_t len, size_t max_out);
 char *text_trim(char *s);
 /* text_lower - ASCII-lowercase s in place; returns s. */
 char *text_lower(char *s);
+/* text_host_name_ok - 1 if s is a plain host name (RFC 1123 LDH labels of
+ * 1..63 letters, digits and inner hyphens, at most 253 bytes, no final
+ * dot) with at least min_labels labels; a leading "*." is allowed when
+ * wildcard is 1 (MTA-STS mx patterns). */
+int text_host_name_ok(const char *s, int min_labels, int wildcard);
 
 #endif

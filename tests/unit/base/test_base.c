@@ -40,6 +40,48 @@ TEST(html_escaping_makes_markup_inert)
 	strbuf_free(&sb);
 }
 
+TEST(host_names_are_plain_ldh)
+{
+	static const struct {
+		const char *name;
+		int min_labels, wildcard, ok;
+	} cases[] = {
+		{ "sender.test", 2, 0, 1 },
+		{ "mx-1.a.b.sender.test", 2, 0, 1 },
+		{ "localhost", 2, 0, 0 },		/* one label, two wanted */
+		{ "localhost", 1, 0, 1 },
+		{ "*.sender.test", 2, 1, 1 },
+		{ "*.sender.test", 2, 0, 0 },		/* no wildcard here */
+		{ "a.*.test", 2, 1, 0 },
+		{ "-a.test", 2, 0, 0 },
+		{ "a-.test", 2, 0, 0 },
+		{ "a..test", 2, 0, 0 },
+		{ ".a.test", 2, 0, 0 },
+		{ "a.test.", 2, 0, 0 },
+		{ "under_score.test", 2, 0, 0 },
+		{ "x.test\r\nQUIT", 2, 0, 0 },
+		{ "<b>.test", 2, 0, 0 },
+		{ "", 1, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (text_host_name_ok(cases[i].name, cases[i].min_labels, cases[i].wildcard) != cases[i].ok) {
+			printf("#   %s: want %d\n", cases[i].name, cases[i].ok);
+			CHECK(0);
+		}
+	char label64[80], long_name[300];
+	memset(label64, 'a', 64);
+	strcpy(label64 + 64, ".test");
+	CHECK(text_host_name_ok(label64, 2, 0) == 0);
+	CHECK(text_host_name_ok(label64 + 1, 2, 0) == 1);	/* 63 is fine */
+	for (size_t i = 0; i < 254; i += 2)
+		memcpy(long_name + i, "a.", 2);
+	strcpy(long_name + 252, "ab");				/* 254 bytes */
+	CHECK(text_host_name_ok(long_name, 2, 0) == 0);
+	CHECK(text_host_name_ok(long_name + 1, 2, 0) == 0);	/* starts with "." */
+	CHECK(text_host_name_ok(long_name + 2, 2, 0) == 1);	/* 252 bytes */
+	CHECK(text_host_name_ok(NULL, 1, 0) == 0);
+}
+
 TEST(strbuf_grows_and_formats)
 {
 	strbuf_t sb = STRBUF_INIT;
@@ -198,6 +240,7 @@ int main(void)
 	RUN(printable_escapes_control_and_8bit);
 	RUN(printable_bounds_long_input);
 	RUN(html_escaping_makes_markup_inert);
+	RUN(host_names_are_plain_ldh);
 	RUN(strbuf_grows_and_formats);
 	RUN(durations);
 	RUN(tokens_are_unique_and_shaped);
