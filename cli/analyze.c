@@ -221,7 +221,7 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 	if (reply_mode_parse(cfg->milter_reply_policy, &mode) != 0)
 		mode = REPLY_AUTHENTICATED;
 	m.reply_policy = reply_policy_decide(&m, mode, cfg->mail_from);	/* what the milter would do */
-	m.dnsbl = dnsbl_check(&adns, c.ip[0] ? c.ip : NULL, cfg->milter_dnsbl);
+	m.dnsbl = dnsbl_check(&adns, c.ip[0] ? c.ip : NULL, cfg->milter_dnsbl, &cfg->allow_networks);
 
 	char *domain = message_facts_domain(&m);
 	if (domain == NULL) {

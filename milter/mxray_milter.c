@@ -36,7 +36,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include <hiredis/hiredis.h>
 #include <libmilter/mfapi.h>
 
 #include "analysis/address.h"
@@ -176,80 +175,38 @@ static sfsistat milter_envfrom(SMFICTX *ctx, char **argv)
 	return SMFIS_CONTINUE;
 }
 
-/* rate_connect - a Redis connection for the counters, or NULL. The
- * counters want INCR with an expiry, which mail/store.h does not offer
- * yet; this is the only other Redis client in mxray (move it there). */
-static redisContext *rate_connect(void)
-{
-	const char *addr = milter_cfg.redis_address;
-	struct timeval tv = { MILTER_REDIS_TIMEOUT_MS / 1000, (MILTER_REDIS_TIMEOUT_MS % 1000) * 1000 };
-	redisContext *r = NULL;
-	if (addr[0] == '/') {
-		r = redisConnectUnixWithTimeout(addr, tv);
-	} else {
-		char host[256];
-		const char *colon = strrchr(addr, ':');
-		size_t hl = colon ? (size_t)(colon - addr) : 0;
-		if (colon == NULL || hl == 0 || hl >= sizeof(host))
-			return NULL;
-		const char *h = addr;
-		if (h[0] == '[' && hl >= 2 && h[hl - 1] == ']') {
-			h++;
-			hl -= 2;
-		}
-		memcpy(host, h, hl);
-		host[hl] = '\0';
-		r = redisConnectWithTimeout(host, atoi(colon + 1), tv);
-	}
-	if (r == NULL || r->err) {
-		if (r)
-			redisFree(r);
-		return NULL;
-	}
-	redisSetTimeout(r, tv);
-	return r;
-}
-
 /* milter_rate_hit - count one test mail against [milter] rate_per_*;
- * 1 with the kind over its limit in *kind, 0 within, -1 when Redis cannot
- * count (then end-of-message tempfails anyway: no job without Redis). */
+ * 1 with the kind over its limit in *kind (counted for /metrics), 0
+ * within, -1 when Redis cannot count (then end-of-message tempfails
+ * anyway: no job without Redis). */
 static int milter_rate_hit(const char *ip, const char *sender, const char **kind)
 {
 	rate_key_t k[RATE_KEYS];
 	size_t n = rate_keys(ip, sender, k);
 	if (n == 0)
 		return 0;
-	redisContext *r = rate_connect();
-	if (r == NULL)
+	char err[256];
+	store_t *s = store_connect(&milter_cfg, MILTER_REDIS_TIMEOUT_MS, err, sizeof(err));
+	if (s == NULL)
 		return -1;
-	char key[RATE_VALUE_MAX + 64];
-	for (size_t i = 0; i < n; i++) {
-		snprintf(key, sizeof(key), "%srate:%s:%s", milter_cfg.key_prefix, k[i].kind, k[i].value);
-		/* created with the window's expiry, then counted: the TTL stays */
-		redisAppendCommand(r, "SET %s 0 PX %lld NX", key, milter_cfg.rate_window_ms);
-		redisAppendCommand(r, "INCR %s", key);
-	}
 	int over = 0;
 	for (size_t i = 0; i < n; i++) {
-		redisReply *set = NULL, *incr = NULL;
-		if (redisGetReply(r, (void **)&set) != REDIS_OK || redisGetReply(r, (void **)&incr) != REDIS_OK ||
-		    incr == NULL || incr->type != REDIS_REPLY_INTEGER) {
-			freeReplyObject(set);
-			freeReplyObject(incr);
-			redisFree(r);
+		long long count;
+		if (store_rate_count(s, k[i].kind, k[i].value, milter_cfg.rate_window_ms, &count) != 0) {
+			store_free(s);
 			return -1;
 		}
 		int limit = strcmp(k[i].kind, "sender") == 0 ? milter_cfg.rate_per_sender
 			  : strcmp(k[i].kind, "domain") == 0 ? milter_cfg.rate_per_domain
 							     : milter_cfg.rate_per_network;
-		if (!over && incr->integer > limit) {
+		if (!over && count > limit) {
 			over = 1;
 			*kind = k[i].kind;
 		}
-		freeReplyObject(set);
-		freeReplyObject(incr);
 	}
-	redisFree(r);
+	if (over && store_count(s, "tests_rate_limited") != 0)
+		log_error("redis: cannot count the refusal: %s", store_last_error(s));
+	store_free(s);
 	return over;
 }
 
@@ -378,7 +335,8 @@ static sfsistat milter_eom(SMFICTX *ctx)
 	m->facts.spf = spf_sandbox_run(milter_spf, c->client.ip[0] ? c->client.ip : NULL,
 				       c->client.helo, m->facts.mail_from);
 	m->facts.reply_policy = reply_policy_decide(&m->facts, milter_reply_mode, milter_cfg.mail_from);
-	m->facts.dnsbl = dnsbl_check(&milter_dns, c->client.ip, milter_cfg.milter_dnsbl);
+	m->facts.dnsbl = dnsbl_check(&milter_dns, c->client.ip, milter_cfg.milter_dnsbl,
+				       &milter_cfg.allow_networks);
 
 	char err[256];
 	sfsistat ret = SMFIS_ACCEPT;

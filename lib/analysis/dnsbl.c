@@ -110,17 +110,35 @@ static json_t *check_one(const analysis_dns_t *dns, const char *rev, const char 
 	return o;
 }
 
-json_t *dnsbl_check(const analysis_dns_t *dns, const char *client_ip, const char *zones)
+json_t *dnsbl_check(const analysis_dns_t *dns, const char *client_ip, const char *zones,
+		    const netrange_list_t *allow)
 {
 	json_t *arr = json_array();
 	char rev[80];
 	if (client_ip == NULL || zones == NULL || reversed(client_ip, rev, sizeof(rev)) != 0)
 		return arr;
+	netaddr_t addr;
+	const char *special = NULL;
+	if (netaddr_parse(client_ip, &addr) == 0 && (special = netaddr_special_reason(&addr)) != NULL &&
+	    allow != NULL && netrange_list_contains(allow, &addr))
+		special = NULL;
 	char *copy = strdup(zones), *save = NULL;
 	int n = 0;
 	for (char *z = strtok_r(copy, " ,\t", &save); z && n < DNSBL_MAX_LISTS;
 	     z = strtok_r(NULL, " ,\t", &save), n++) {
-		json_t *o = check_one(dns, rev, z);
+		json_t *o;
+		if (special != NULL) {
+			char why[160];
+			snprintf(why, sizeof(why), "the client's address is %s: on no public list", special);
+			o = json_object();
+			record_set_text(o, "zone", z);
+			json_object_set_new(o, "state", json_string("not_tested"));
+			json_object_set_new(o, "codes", json_array());
+			json_object_set_new(o, "why_not_tested", json_string(why));
+			json_array_append_new(arr, o);
+			continue;
+		}
+		o = check_one(dns, rev, z);
 		if (strcmp(json_string_value(json_object_get(o, "state")), "listed") == 0)
 			finding_add(o, "message.dnsbl.listed", client_ip, "on %s: %s", z,
 				    json_string_value(json_object_get(o, "reason")) ?: "no reason given");

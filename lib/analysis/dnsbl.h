@@ -14,13 +14,19 @@
 
 #include <jansson.h>
 #include "analysis/analysis_dns.h"
+#include "base/netaddr.h"
 
 #define DNSBL_MAX_LISTS 16
 
 /* dnsbl_check - [{"zone","state" (listed|not_listed|not_tested),"codes",
  * "reason","why_not_tested"}] for client_ip against the space- or comma-
  * separated zones; findings for each listing. A new array, never NULL
- * (empty for no lists or no usable address). */
-json_t *dnsbl_check(const analysis_dns_t *dns, const char *client_ip, const char *zones);
+ * (empty for no lists or no usable address). A client that is not a
+ * public address (loopback, RFC 1918, ...; netaddr_special_reason) is on
+ * no public list: each list is then "not_tested" without a query, unless
+ * allow (the [probe] allow_networks of a test network; may be NULL)
+ * contains it. */
+json_t *dnsbl_check(const analysis_dns_t *dns, const char *client_ip, const char *zones,
+		    const netrange_list_t *allow);
 
 #endif

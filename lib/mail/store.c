@@ -460,6 +460,33 @@ int store_counter(store_t *s, const char *name, long long *out)
 	return 0;
 }
 
+int store_rate_count(store_t *s, const char *kind, const char *value, long long window_ms,
+		     long long *count)
+{
+	char key[700];
+	snprintf(key, sizeof(key), "%srate:%s:%s", s->prefix, kind, value);
+	/* Created with the window's expiry, then counted: INCR keeps the TTL. */
+	redisAppendCommand(s->ctx, "SET %s 0 PX %lld NX", key, window_ms);
+	redisAppendCommand(s->ctx, "INCR %s", key);
+	redisReply *set = NULL, *incr = NULL;
+	if (redisGetReply(s->ctx, (void **)&set) != REDIS_OK || set == NULL ||
+	    set->type == REDIS_REPLY_ERROR) {
+		store_failed(s, set, "SET rate");
+		if (s->ctx->err)
+			return -1;
+		(void)redisGetReply(s->ctx, (void **)&incr);
+		freeReplyObject(incr);
+		return -1;
+	}
+	freeReplyObject(set);
+	if (redisGetReply(s->ctx, (void **)&incr) != REDIS_OK || incr == NULL ||
+	    incr->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, incr, "INCR rate");
+	*count = incr->integer;
+	freeReplyObject(incr);
+	return 0;
+}
+
 const long long store_hist_bounds_ms[STORE_HIST_BUCKETS] = {
 	100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000,
 };

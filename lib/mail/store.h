@@ -13,6 +13,8 @@
  *   <p>dead            stream: entries that failed max_deliveries times
  *   <p>count:<NAME>    integer: event counters shared by all processes
  *                      (jobs_processed, replies_sent, replies_failed)
+ *   <p>rate:<KIND>:<V> integer: tests counted in the current window for one
+ *                      sender, domain or network (expires with the window)
  *   <p>hist:<NAME>     hash: a latency histogram shared by all processes,
  *                      fields "le_<MS>" (one per bucket, not cumulative),
  *                      "inf", "count" and "sum_ms"
@@ -100,6 +102,12 @@ int store_mark_replied(store_t *s, const char *token, long long ttl_ms);
 int store_count(store_t *s, const char *name);
 /* store_counter - the value of counter name (0 if never counted). */
 int store_counter(store_t *s, const char *name, long long *out);
+
+/* store_rate_count - add one to the rate counter of kind/value, created
+ * to expire after window_ms (the window starts with its first test);
+ * its new value in *count. 0 ok, -1 error. */
+int store_rate_count(store_t *s, const char *kind, const char *value, long long window_ms,
+		     long long *count);
 
 /* Latency histograms: fixed buckets (upper bounds in milliseconds), the
  * same for every histogram so /metrics can print them without knowing

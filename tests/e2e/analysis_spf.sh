@@ -225,6 +225,9 @@ ttl=$(redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR#*:}" PTTL mxray:rate:send
 ip netns exec "$NS" timeout 30 swaks --server "$ROOTSIDE:25" --from erin@pass.spf.analysis.test \
 	--to test@mxray.test --helo client.analysis.test >"$work/rate-other.log" 2>&1 &&
 	ok rate_limit_is_per_sender || not_ok rate_limit_is_per_sender "$(tail -n 3 "$work/rate-other.log")"
+# Operators see the refusal on /metrics (one refused test so far).
+limited=$(curl -s "$HTTP_BASE/metrics" | sed -n 's/^mxray_tests_rate_limited_total //p')
+[ "$limited" = 1 ] && ok rate_limit_refusals_on_metrics || not_ok rate_limit_refusals_on_metrics "mxray_tests_rate_limited_total '$limited'"
 
 netns_down
 ip netns list | grep -qw "$NS" && not_ok namespace_removed "$NS still listed" || ok namespace_removed

@@ -5,6 +5,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "fixture_redis.h"
@@ -252,6 +253,29 @@ TEST(latency_histogram_buckets_are_cumulative)
 	store_free(s);
 }
 
+TEST(rate_counters_count_within_their_window)
+{
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	long long n = 0;
+	for (int i = 1; i <= 3; i++) {
+		CHECK_INT(store_rate_count(s, "sender", "a@sender.test", 60000, &n), 0);
+		CHECK(n == i);
+	}
+	CHECK_INT(store_rate_count(s, "sender", "b@sender.test", 60000, &n), 0);
+	CHECK(n == 1);
+	/* The window starts with the first test and is not extended by later
+	 * ones; once it ends the count starts again. */
+	CHECK_INT(store_rate_count(s, "domain", "short.test", 150, &n), 0);
+	CHECK_INT(store_rate_count(s, "domain", "short.test", 60000, &n), 0);
+	CHECK(n == 2);
+	usleep(300 * 1000);
+	CHECK_INT(store_rate_count(s, "domain", "short.test", 150, &n), 0);
+	CHECK(n == 1);
+	store_free(s);
+}
+
 int main(void)
 {
 	char err[256], text[256];
@@ -273,6 +297,7 @@ int main(void)
 	RUN(a_job_keeps_its_first_token);
 	RUN(a_report_entry_names_the_job_it_answers);
 	RUN(latency_histogram_buckets_are_cumulative);
+	RUN(rate_counters_count_within_their_window);
 	RUN(unreachable_redis_is_an_error_with_advice);
 	config_free(&cfg);
 	fixture_redis_stop(&fx);
