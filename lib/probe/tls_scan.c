@@ -142,6 +142,12 @@ static size_t offer_list(int v, uint32_t *out)
 	return n;
 }
 
+/* is_chacha - 1 for the ChaCha20-Poly1305 suites (RFC 7905, TLS 1.3). */
+static int is_chacha(uint32_t code)
+{
+	return (code >= 0xCCA8 && code <= 0xCCAE) || code == 0x1303;
+}
+
 /* scan_proto - which suites version v accepts, and in what order. */
 static void scan_proto(scan_t *s, proto_result_t *pr)
 {
@@ -201,6 +207,16 @@ static void scan_proto(scan_t *s, proto_result_t *pr)
 	size_t n = pr->naccepted < chunk_max ? pr->naccepted : chunk_max;
 	for (size_t i = 0; i < n; i++)
 		rem[i] = pr->accepted[n - 1 - i];
+	/* Servers with OpenSSL's PRIORITIZE_CHACHA (Postfix sets it) choose
+	 * ChaCha20 whenever the client lists it first, whatever their own
+	 * order: lead with another suite so that quirk is not taken for
+	 * "the client's order". */
+	for (size_t i = 0; i < n && is_chacha(rem[0]); i++)
+		if (!is_chacha(rem[i])) {
+			uint32_t t = rem[0];
+			rem[0] = rem[i];
+			rem[i] = t;
+		}
 	p.suites = rem;
 	p.nsuites = n;
 	if (handshake(s, &p, 0, &r) != 0)
