@@ -8,6 +8,7 @@
 # scan), median of MXRAY_RUNS (default 5). testssl: `testssl -n none
 # --starttls smtp -p -e ADDR:25` (protocols + every cipher, the same facts
 # the scan reports), median of TESTSSL_RUNS (default 1: minutes per run).
+# ONLY="tls12 mx1" limits the run to those flavours.
 # Prints a Markdown table for docs/benchmarks.md.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,6 +26,7 @@ for f in mx1:1.1:sender.test legacy:1.4:legacy.test tls12:5.1:tls12.scan.unsigne
 	chacha:5.2:chacha.scan.unsigned.test dhe:5.3:dhe.scan.unsigned.test null:5.4:null.scan.unsigned.test; do
 	name=${f%%:*} rest=${f#*:}
 	addr=${rest%%:*} domain=${rest#*:}
+	case " ${ONLY:-$name} " in *" $name "*) ;; *) continue ;; esac
 	ip=$MXRAY_SANDBOX_NET.$addr
 	m=$(for i in $(seq "$mruns"); do ms "$bin/mxray" check -c "$sb/mxray.conf" --format json "$domain"; done | median)
 	hs=$("$bin/mxray" check -c "$sb/mxray.conf" --format json "$domain" 2>/dev/null | python3 -c "
