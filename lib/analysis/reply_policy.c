@@ -93,8 +93,11 @@ json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const c
 	const char *spf = json_string_value(json_object_get(m->spf, "result"));
 	if (spf && strcmp(spf, "pass") == 0)
 		return decision(1, "SPF passes for the envelope sender");
+	/* The reply goes to the envelope sender, so that is who must be
+	 * authenticated: a DKIM signature aligned only with the From domain
+	 * can be replayed under any envelope sender, and answering it would
+	 * mail a stranger (backscatter). */
 	char *env_dom = address_domain(m->mail_from);
-	char *from_dom = m->from ? address_header_domain(m->from) : NULL;
 	size_t i;
 	json_t *sig;
 	int ok = 0;
@@ -103,17 +106,17 @@ json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const c
 		const char *d = json_string_value(json_object_get(sig, "domain"));
 		if (r == NULL || d == NULL || strcmp(r, "pass") != 0)
 			continue;
-		if ((env_dom && dmarc_aligned(d, env_dom, 0)) || (from_dom && dmarc_aligned(d, from_dom, 0))) {
-			snprintf(why, sizeof(why), "DKIM signature of %.200s passes and is aligned", d);
+		if (env_dom && dmarc_aligned(d, env_dom, 0)) {
+			snprintf(why, sizeof(why),
+				 "DKIM signature of %.200s passes and is aligned with the envelope sender", d);
 			ok = 1;
 			break;
 		}
 	}
 	free(env_dom);
-	free(from_dom);
 	if (ok)
 		return decision(1, why);
-	snprintf(why, sizeof(why), "the sender is not authenticated: SPF %s and no passing DKIM "
-		 "signature aligned with the envelope or From domain", spf ? spf : "not evaluated");
+	snprintf(why, sizeof(why), "the envelope sender is not authenticated: SPF %s and no passing "
+		 "DKIM signature aligned with its domain", spf ? spf : "not evaluated");
 	return decision(0, why);
 }

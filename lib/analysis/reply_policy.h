@@ -8,7 +8,9 @@
  * List-Id), never to mxray's own replies (their From or envelope sender
  * is [mail] from); and, with policy "authenticated" (the default), only
  * when SPF passes for the envelope sender or a DKIM signature passes whose
- * d= is aligned (relaxed) with the envelope sender's or the From domain.
+ * d= is aligned (relaxed) with the envelope sender's domain: the reply
+ * goes there, and a signature aligned only with From can be replayed
+ * under anyone's envelope.
  * The decision and its reason go into the job: reply_to null plus
  * "reply_policy": {"reply": false, "reason": "..."}.
  */

@@ -3,7 +3,8 @@
  * headers, SPF and DKIM results) and the decision with its reason. Never
  * the null sender, Auto-Submitted other than no, Precedence bulk/list/junk,
  * List-Id or our own replies; with "authenticated" only SPF pass or a
- * passing DKIM signature aligned with the envelope or From domain.
+ * passing DKIM signature aligned with the envelope domain (the reply goes
+ * there; one aligned only with From could be a replay).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +47,8 @@ static const pcase_t cases[] = {
 	  REPLY_ANY, 1, "any" },
 	{ "dkim aligned with envelope", "alice@mail.sender.test", "x@other.test", NULL, NULL, NULL,
 	  "softfail", "sender.test", "pass", REPLY_AUTHENTICATED, 1, "aligned" },
-	{ "dkim aligned with From", "bounce@esp.test", "Alice <alice@sender.test>", NULL, NULL,
-	  NULL, "none", "sender.test", "pass", REPLY_AUTHENTICATED, 1, "aligned" },
+	{ "dkim aligned with From only: a replay", "victim@esp.test", "Alice <alice@sender.test>",
+	  NULL, NULL, NULL, "none", "sender.test", "pass", REPLY_AUTHENTICATED, 0, "not authenticated" },
 	{ "dkim not aligned", "alice@sender.test", "alice@sender.test", NULL, NULL, NULL, "fail",
 	  "esp.test", "pass", REPLY_AUTHENTICATED, 0, "not authenticated" },
 	{ "dkim aligned but failing", "alice@sender.test", "alice@sender.test", NULL, NULL, NULL,
