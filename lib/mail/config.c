@@ -145,7 +145,8 @@ static int config_set(mxray_config_t *cfg, const config_key_t *k, const char *va
 		v = strtol(value, &end, 10);
 		if (*value == '\0' || *end != '\0' || v < 1 ||
 		    v > (k->kind == CK_PORT ? 65535 : 1000)) {
-			snprintf(err, errlen, "\"%s\" is not a number in range", value);
+			snprintf(err, errlen, "\"%s\" is not a whole number from 1 to %d", value,
+				 k->kind == CK_PORT ? 65535 : 1000);
 			return -1;
 		}
 		*(int *)field = (int)v;

@@ -115,7 +115,7 @@ TEST(mistakes_are_reported_with_line)
 		{ "[redis]\nadress = x\n", ":2: [redis] adress: unknown key" },
 		{ "[nosuch]\na = b\n", "unknown section" },
 		{ "[report]\nttl = forever\n", "not a duration" },
-		{ "[probe]\nsmtp_port = 70000\n", "not a number in range" },
+		{ "[probe]\nsmtp_port = 70000\n", "not a whole number from 1 to 65535" },
 		{ "[probe]\nallow_networks = 10.0.0.0/8 nonsense\n", "\"nonsense\" is not an address" },
 		{ "[milter]\ntest_addresses = nobody\n", "not user@domain" },
 		{ "[log]\ndestination = file\n", "neither syslog nor stderr" },
