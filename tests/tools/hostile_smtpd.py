@@ -15,16 +15,53 @@ within its deadline:
   close_starttls  answers STARTTLS with 220, then closes
   garbage_tls     answers STARTTLS with 220, then sends garbage TLS records
   silent_ehlo     greets, then never answers EHLO
+  huge_hello      answers the ClientHello with a ServerHello claiming 16 MB
+                  and streams 64 KB of it
+  short_hello     answers the ClientHello with a ServerHello record cut
+                  short, then closes
+  long_chain      TLS with the chain in CERTDIR/long_chain.pem (100 certs)
+  huge_cert       TLS with the certificate in CERTDIR/huge_cert.pem (64 KB)
+
+For the last two, CERTDIR is the fourth argument (after PORT).
 
 Test-only code: every send is bounded, the process runs until killed.
 """
 import os
 import socket
+import ssl
 import sys
 import time
 
 MODE, ADDR = sys.argv[1], sys.argv[2]
 PORT = int(sys.argv[3]) if len(sys.argv) > 3 else 25
+CERTDIR = sys.argv[4] if len(sys.argv) > 4 else None
+
+
+def read_client_hello(conn):
+    """Reads one TLS record (the ClientHello), bounded; None on EOF."""
+    head = conn.recv(5)
+    if len(head) < 5:
+        return None
+    want = min(int.from_bytes(head[3:5], "big"), 1 << 14)
+    body = b""
+    while len(body) < want:
+        chunk = conn.recv(want - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return head + body
+
+
+def tls_with(conn, name):
+    """Completes a real TLS handshake with CERTDIR/name.pem, then waits."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(CERTDIR, name + ".pem"), os.path.join(CERTDIR, name + ".key"))
+    try:
+        tls = ctx.wrap_socket(conn, server_side=True)
+        tls.settimeout(10)
+        tls.recv(1024)  # the client's EHLO, or its close
+    except (ssl.SSLError, OSError):
+        pass
 
 
 def readline(conn, limit=4096):
@@ -82,6 +119,26 @@ def serve(conn):
         ehlo_then(conn, lambda c: None)
     elif MODE == "garbage_tls":
         ehlo_then(conn, lambda c: (c.sendall(b"\x16\x03\x03\xff\xff" + os.urandom(4096)), time.sleep(5)))
+    elif MODE == "huge_hello":
+        def huge(c):
+            if read_client_hello(c) is None:
+                return
+            # a handshake record of 16 KB announcing a 16 MB ServerHello,
+            # then more records of it
+            c.sendall(b"\x16\x03\x03\x40\x00\x02\xff\xff\xff" + os.urandom(16384 - 4))
+            for _ in range(3):
+                c.sendall(b"\x16\x03\x03\x40\x00" + os.urandom(16384))
+            time.sleep(5)
+        ehlo_then(conn, huge)
+    elif MODE == "short_hello":
+        def short(c):
+            if read_client_hello(c) is None:
+                return
+            # record says 80 bytes, 20 come, then the connection closes
+            c.sendall(b"\x16\x03\x03\x00\x50\x02\x00\x00\x4c\x03\x03" + os.urandom(14))
+        ehlo_then(conn, short)
+    elif MODE in ("long_chain", "huge_cert"):
+        ehlo_then(conn, lambda c: tls_with(c, MODE))
     elif MODE == "silent_ehlo":
         conn.sendall(b"220 hostile.sender.test ESMTP\r\n")
         time.sleep(30)
