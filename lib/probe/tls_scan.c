@@ -387,6 +387,43 @@ static void add_findings(json_t *o, const scan_t *s, const char *subject, int fs
 		finding_add(o, "scan.dh.weak", subject, "DHE prime of %d bits", dh_bits);
 }
 
+/* scan_fallback_scsv - does the server refuse a downgrade (RFC 7507)?
+ * Offer the highest pre-1.3 version below its best one, with that
+ * version's accepted suites and TLS_FALLBACK_SCSV: a server that knows
+ * better answers inappropriate_fallback (86). 1 yes, 0 no (it went on
+ * with the lower version), -1 not applicable (one version) or unknown. */
+static int scan_fallback_scsv(scan_t *s)
+{
+	const proto_result_t *best = NULL, *lower = NULL;
+	for (int k = NPROTO - 1; k >= 0; k--) {	/* TLSv1.3 down to SSLv2 */
+		const proto_result_t *pr = &s->proto[k];
+		if (!pr->supported || pr->version < CH_SSL3)
+			continue;
+		if (best == NULL)
+			best = pr;
+		else if (pr->version <= CH_TLS12 && pr->naccepted > 0) {
+			lower = pr;
+			break;
+		}
+	}
+	if (best == NULL || lower == NULL)
+		return -1;
+	uint32_t offer[CH_MAX_SUITES];
+	size_t n = 0;
+	for (size_t i = 0; i < lower->naccepted && n + 1 < CH_MAX_SUITES; i++)
+		offer[n++] = lower->accepted[i];
+	offer[n++] = 0x5600;	/* TLS_FALLBACK_SCSV */
+	ch_params_t p = { .version = lower->version, .suites = offer, .nsuites = n, .sni = s->sni };
+	ch_reply_t r;
+	if (handshake(s, &p, 0, &r) != 0)
+		return -1;
+	if (r.outcome == CH_ALERT && r.alert_desc == 86)
+		return 1;
+	if (r.outcome == CH_SERVER_HELLO && r.version == lower->version)
+		return 0;
+	return -1;
+}
+
 json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *subject,
 		     long long hello_timeout_ms, long long deadline)
 {
@@ -425,6 +462,7 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 
 	int dh_bits = 0;
 	json_t *groups = scan_groups(s, &dh_bits);
+	int fallback = scan_fallback_scsv(s);
 
 	json_t *o = json_object();
 	json_t *protos = json_object(), *suites = json_object(), *orders = json_object();
@@ -465,6 +503,9 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 	json_object_set_new(o, "secure_renegotiation", ext ? json_boolean(ext->reneg_info) :
 			    json_null());
 	json_object_set_new(o, "extended_master_secret", ext ? json_boolean(ext->ems) : json_null());
+	json_object_set_new(o, "fallback_scsv", fallback < 0 ? json_null() : json_boolean(fallback));
+	if (fallback == 0)
+		finding_add(o, "scan.fallback_scsv.missing", subject, NULL);
 	json_object_set_new(o, "session_ticket", ext ? json_boolean(ext->ticket) : json_null());
 	json_object_set_new(o, "heartbeat", ext ? json_boolean(ext->heartbeat) : json_null());
 	json_object_set_new(o, "compression", ext ? json_boolean(ext->compression != 0) :

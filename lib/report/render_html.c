@@ -72,7 +72,7 @@ static const char *const known_mx_host[] = { "host", "preference", "addresses_dn
 static const char *const known_dmarc[] = { "outcome", "record", "policy", NULL };
 static const char *const known_scan[] = { "protocols", "suites", "server_order",
 	"server_order_by_protocol", "groups", "dh_bits", "forward_secrecy", "secure_renegotiation",
-	"extended_master_secret", "session_ticket", "heartbeat", "compression",
+	"extended_master_secret", "fallback_scsv", "session_ticket", "heartbeat", "compression",
 	"downgrade_sentinel", "handshakes", "duration_ms", "complete", "errors", NULL };
 
 /* h - append s escaped, or a dash when absent. */
@@ -390,7 +390,8 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 	} flags[] = {
 		{ "secure_renegotiation", "Secure renegotiation", 1 },
 		{ "extended_master_secret", "Extended master secret", 1 },
-		{ "downgrade_sentinel", "Downgrade protection", 1 },
+		{ "downgrade_sentinel", "Downgrade sentinel (TLS 1.3)", 1 },
+		{ "fallback_scsv", "Refuses fallback (TLS_FALLBACK_SCSV)", 1 },
 		{ "compression", "TLS compression (CRIME)", 0 },
 		{ "heartbeat", "Heartbeat extension", 0 },
 		{ "session_ticket", "Session tickets", 1 },

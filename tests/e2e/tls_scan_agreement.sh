@@ -97,6 +97,11 @@ want dhe_forward_secrecy_all "$(scan_get dhe 5.3 's["forward_secrecy"], s["dh_bi
 want null_findings "$(scan_get null 5.4 '"scan.cipher.null" in ids and "scan.cipher.anonymous" in ids')" True
 want legacy_tls10_findings "$(scan_get legacy 1.4 '"scan.protocol.tls10_11" in ids and "scan.cbc.tls10" in ids')" True
 want mx1_groups "$(scan_get mx1 1.1 '"x25519" in s["groups"] and s["secure_renegotiation"]')" True
+# RFC 7507: OpenSSL refuses a TLS 1.2 hello carrying TLS_FALLBACK_SCSV when
+# it speaks TLS 1.3; a server of one version has nothing to fall back to.
+want mx1_refuses_fallback "$(scan_get mx1 1.1 's["fallback_scsv"]')" True
+want legacy_refuses_fallback "$(scan_get legacy 1.4 's["fallback_scsv"]')" True
+want tls12_fallback_not_applicable "$(scan_get tls12 5.1 's["fallback_scsv"]')" None
 
 sed 's/^tls_timeout = .*/&\ntls_scan = no/' "$SANDBOX/mxray.conf" >"$SANDBOX/noscan.conf"
 "$E2E_BIN/mxray" check -c "$SANDBOX/noscan.conf" --format json legacy.test >"$out/noscan.json" 2>/dev/null
