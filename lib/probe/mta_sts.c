@@ -112,25 +112,7 @@ static void problem(json_t *problems, int line, const char *what, const char *te
 /* mx_pattern_ok - ["*."] Ldh-str *("." Ldh-str), each label 1..63. */
 static int mx_pattern_ok(const char *v)
 {
-	if (strncmp(v, "*.", 2) == 0)
-		v += 2;
-	size_t label = 0, n = strlen(v);
-	if (n == 0 || n > 253)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if (c == '.') {
-			if (label == 0 || v[i - 1] == '-')
-				return 0;
-			label = 0;
-			continue;
-		}
-		if (!isalnum(c) && !(c == '-' && label > 0))
-			return 0;
-		if (++label > 63)
-			return 0;
-	}
-	return label > 0 && v[n - 1] != '-';
+	return text_host_name_ok(v, 1, 1);
 }
 
 static int all_digits(const char *v)

@@ -345,3 +345,21 @@ SSL *smtp_client_ssl(const smtp_client_t *c)
 {
 	return netio_ssl(c->io);
 }
+
+smtp_client_opts_t smtp_client_opts_for(const mxray_config_t *cfg, const char *host,
+					const netaddr_t *addr, long long job_deadline)
+{
+	smtp_client_opts_t o = {
+		.addr = addr,
+		.port = cfg->smtp_port,
+		.peer_name = host,
+		.helo_name = cfg->helo_name,
+		.allow_networks = &cfg->allow_networks,
+		.connect_timeout_ms = cfg->connect_timeout_ms,
+		.greeting_timeout_ms = cfg->greeting_timeout_ms,
+		.command_timeout_ms = cfg->command_timeout_ms,
+		.tls_timeout_ms = cfg->tls_timeout_ms,
+		.job_deadline = job_deadline,
+	};
+	return o;
+}

@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <openssl/ssl.h>
 #include "base/netaddr.h"
+#include "mail/config.h"
 #include "probe/smtp_reply.h"
 
 typedef enum smtp_state {
@@ -50,6 +51,11 @@ typedef struct smtp_client_opts {
 	long long tls_timeout_ms;
 	long long job_deadline;		/* absolute clock_ms(); 0 = none */
 } smtp_client_opts_t;
+
+/* smtp_client_opts_for - the options for one MX address under cfg's
+ * [probe] settings (port, HELO name, allowed networks, timeouts). */
+smtp_client_opts_t smtp_client_opts_for(const mxray_config_t *cfg, const char *host,
+					const netaddr_t *addr, long long job_deadline);
 
 typedef struct smtp_client smtp_client_t;
 

@@ -112,18 +112,7 @@ json_t *smtp_probe_address(const mxray_config_t *cfg, SSL_CTX *tls, const char *
 
 	netaddr_format(addr, ip, sizeof(ip));
 	smtp_reply_init(&reply);
-	smtp_client_opts_t opts = {
-		.addr = addr,
-		.port = cfg->smtp_port,
-		.peer_name = host,
-		.helo_name = cfg->helo_name,
-		.allow_networks = &cfg->allow_networks,
-		.connect_timeout_ms = cfg->connect_timeout_ms,
-		.greeting_timeout_ms = cfg->greeting_timeout_ms,
-		.command_timeout_ms = cfg->command_timeout_ms,
-		.tls_timeout_ms = cfg->tls_timeout_ms,
-		.job_deadline = job_deadline,
-	};
+	smtp_client_opts_t opts = smtp_client_opts_for(cfg, host, addr, job_deadline);
 	smtp_client_t *c = smtp_client_open(&opts, &fail, err, sizeof(err));
 	if (c == NULL) {
 		/* The guard's refusal is ours, not the server's: not tested. */

@@ -592,18 +592,7 @@ json_t *tls_scan_address(const mxray_config_t *cfg, const char *host, const neta
 			 long long job_deadline)
 {
 	char ip[NETADDR_STRLEN], subject[NETADDR_STRLEN + 300];
-	smtp_link_t l = { {
-		.addr = addr,
-		.port = cfg->smtp_port,
-		.peer_name = host,
-		.helo_name = cfg->helo_name,
-		.allow_networks = &cfg->allow_networks,
-		.connect_timeout_ms = cfg->connect_timeout_ms,
-		.greeting_timeout_ms = cfg->greeting_timeout_ms,
-		.command_timeout_ms = cfg->command_timeout_ms,
-		.tls_timeout_ms = cfg->tls_timeout_ms,
-		.job_deadline = job_deadline,
-	} };
+	smtp_link_t l = { smtp_client_opts_for(cfg, host, addr, job_deadline) };
 	tls_scan_link_t link = { smtp_link_open, smtp_link_close, &l };
 
 	netaddr_format(addr, ip, sizeof(ip));
