@@ -52,6 +52,15 @@ sandbox_up() {
 sandbox_down() {
 	[ -n "${SANDBOX:-}" ] || return 0
 	"$E2E_ROOT/tests/sandbox/sandbox.sh" stop "$SANDBOX" >/dev/null 2>&1
+	# Stopped by TERM, the daemons exit through main: under SANITIZE=1 that
+	# is when LeakSanitizer reports, into their logs; so does any ASan or
+	# UBSan error they met while the test ran.
+	bad=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SANDBOX"/logs/*.log 2>/dev/null)
+	if [ -n "$bad" ]; then
+		not_ok daemons_sanitizer_clean "$(grep -h -E 'SUMMARY|runtime error:' $bad | head -n 3)"
+	else
+		ok daemons_sanitizer_clean
+	fi
 	if [ "${KEEP_LOGS:-0}" = 1 ] || [ "$E2E_FAILED" -gt 0 ]; then
 		echo "# sandbox logs kept in $SANDBOX/logs"
 	else
