@@ -22,7 +22,6 @@
 #include "probe/dane.h"
 
 #define TLSA_TYPE 52
-#define TLSA_DATA_MAX 2048	/* bytes of association data kept (a full certificate fits) */
 #define TLSA_RECORDS_MAX 32
 
 static const char *usage_name(int u)
@@ -44,14 +43,6 @@ static void hex(const unsigned char *p, size_t n, char *out, size_t outlen)
 		snprintf(out + o, 3, "%02x", p[k]);
 	out[o] = '\0';
 }
-
-/* One usable record, kept for verification. */
-typedef struct tlsa {
-	int index;		/* in the report's "records" */
-	unsigned char usage, selector, mtype;
-	unsigned char data[TLSA_DATA_MAX];
-	size_t len;
-} tlsa_t;
 
 /* chain_from_json - the certificates of an address's "tls.chain" (their
  * "pem"), leaf first; NULL if there is none. */
@@ -80,7 +71,7 @@ static STACK_OF(X509) *chain_from_json(const json_t *chain)
 
 /* verify - DANE-verify one chain for host against the records: the
  * address's "dane" object (new reference). */
-static json_t *verify(SSL_CTX *ctx, const char *host, const tlsa_t *t, size_t nt,
+static json_t *verify(SSL_CTX *ctx, const char *host, const dane_tlsa_t *t, size_t nt,
 		      STACK_OF(X509) *sk)
 {
 	json_t *ad = json_object();
@@ -140,6 +131,39 @@ out:
 	return ad;
 }
 
+json_t *dane_tlsa_parse(const unsigned char *p, size_t n, size_t ordinal, dane_tlsa_t *out,
+			int *usable, char *problem, size_t problemlen)
+{
+	char hx[2 * 64 + 1];
+	if (problemlen > 0)
+		problem[0] = '\0';
+	if (usable)
+		*usable = 0;
+	if (n < 4 || n - 3 > DANE_TLSA_DATA_MAX || (p[2] <= 2 && !data_len_ok(p[2], n - 3))) {
+		hex(p, n < 64 ? n : 64, hx, sizeof(hx));
+		snprintf(problem, problemlen, "TLSA record %zu: %zu bytes of rdata%s, not a valid record: %s%s",
+			 ordinal, n,
+			 n >= 4 && n - 3 <= DANE_TLSA_DATA_MAX ? " (hash length does not fit the matching type)"
+			 : n >= 4 ? " (more association data than mxray keeps)" : "",
+			 hx, n > 64 ? "..." : "");
+		return NULL;
+	}
+	char data[2 * DANE_TLSA_DATA_MAX + 1];
+	hex(p + 3, n - 3, data, sizeof(data));
+	int ok = (p[0] == 2 || p[0] == 3) && p[1] <= 1 && p[2] <= 2;
+	if (ok && out != NULL) {
+		out->usage = p[0];
+		out->selector = p[1];
+		out->mtype = p[2];
+		memcpy(out->data, p + 3, n - 3);
+		out->len = n - 3;
+	}
+	if (usable)
+		*usable = ok;
+	return json_pack("{si si si ss ss sb}", "usage", p[0], "selector", p[1], "matching_type", p[2],
+			 "usage_name", usage_name(p[0]), "data", data, "usable", ok);
+}
+
 void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 {
 	const char *host = json_string_value(json_object_get(mx_host, "host"));
@@ -150,7 +174,7 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 	json_t *d = json_object();
 	record_set_text(d, "tlsa_name", name);
 	json_t *records = json_array(), *problems = json_array();
-	tlsa_t *t = calloc(TLSA_RECORDS_MAX, sizeof(*t));
+	dane_tlsa_t *t = calloc(TLSA_RECORDS_MAX, sizeof(*t));
 	size_t nt = 0, pkix = 0;
 	dns_answer_t *a = NULL;
 	const char *outcome;
@@ -169,34 +193,17 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 		else
 			outcome = a->dnssec == DNSSEC_SECURE ? "secure" : "insecure";
 		for (size_t i = 0; a->outcome == DNS_OK && i < a->count && i < TLSA_RECORDS_MAX; i++) {
-			const unsigned char *p = a->rdata[i].data;
-			size_t n = a->rdata[i].len;
-			char hx[2 * 64 + 1], msg[300];
-			if (n < 4 || n - 3 > TLSA_DATA_MAX || (p[2] <= 2 && !data_len_ok(p[2], n - 3))) {
-				hex(p, n < 64 ? n : 64, hx, sizeof(hx));
-				snprintf(msg, sizeof(msg), "TLSA record %zu: %zu bytes of rdata%s, "
-					 "not a valid record: %s%s", i + 1, n,
-					 n >= 4 ? " (hash length does not fit the matching type)" : "",
-					 hx, n > 64 ? "..." : "");
+			char msg[300];
+			int usable = 0;
+			json_t *rec = dane_tlsa_parse(a->rdata[i].data, a->rdata[i].len, i + 1, &t[nt],
+						      &usable, msg, sizeof(msg));
+			if (rec == NULL) {
 				json_array_append_new(problems, json_string(msg));
 				continue;
 			}
-			char data[2 * TLSA_DATA_MAX + 1];
-			hex(p + 3, n - 3, data, sizeof(data));
-			int usable = (p[0] == 2 || p[0] == 3) && p[1] <= 1 && p[2] <= 2;
-			pkix += p[0] <= 1;
-			json_t *rec = json_pack("{si si si ss ss sb}", "usage", p[0], "selector", p[1],
-						"matching_type", p[2], "usage_name", usage_name(p[0]),
-						"data", data, "usable", usable);
-			if (usable && a->dnssec == DNSSEC_SECURE) {
-				t[nt].index = (int)json_array_size(records);
-				t[nt].usage = p[0];
-				t[nt].selector = p[1];
-				t[nt].mtype = p[2];
-				memcpy(t[nt].data, p + 3, n - 3);
-				t[nt].len = n - 3;
-				nt++;
-			}
+			pkix += json_integer_value(json_object_get(rec, "usage")) <= 1;
+			if (usable && a->dnssec == DNSSEC_SECURE)
+				t[nt++].index = (int)json_array_size(records);
 			json_array_append_new(records, rec);
 		}
 	}

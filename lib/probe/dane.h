@@ -18,9 +18,32 @@
 #ifndef MXRAY_PROBE_DANE_H
 #define MXRAY_PROBE_DANE_H
 
+#include <stddef.h>
 #include <jansson.h>
 #include "mail/config.h"
 #include "mail/resolver.h"
+
+#define DANE_TLSA_DATA_MAX 2048	/* bytes of association data kept (a full certificate fits) */
+
+/* One usable TLSA record, as handed to OpenSSL. */
+typedef struct dane_tlsa {
+	int index;		/* in the report's "records" */
+	unsigned char usage, selector, mtype;
+	unsigned char data[DANE_TLSA_DATA_MAX];
+	size_t len;
+} dane_tlsa_t;
+
+/* dane_tlsa_parse - one TLSA rdata (RFC 6698 2.1: usage, selector,
+ * matching type, association data) of outside origin, n bytes, as its
+ * entry of the report's "records" (new reference). NULL when it is not a
+ * valid record: shorter than 4 bytes, more data than DANE_TLSA_DATA_MAX,
+ * or a SHA-256/SHA-512 hash of the wrong length; then problem (always
+ * NUL-terminated) says so with the first bytes in hex, for record
+ * number ordinal (1-based). When out is not NULL and the record is usable
+ * for SMTP (DANE-TA or DANE-EE, known selector and matching type), *out
+ * is filled (index left to the caller) and *usable is 1, else 0. */
+json_t *dane_tlsa_parse(const unsigned char *p, size_t n, size_t ordinal, dane_tlsa_t *out,
+			int *usable, char *problem, size_t problemlen);
 
 /* dane_check_mx - look up _PORT._tcp.<host> TLSA for one MX host object
  * of the report (with its probed "addresses"), add "dane" to the host and
