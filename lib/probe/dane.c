@@ -164,6 +164,54 @@ json_t *dane_tlsa_parse(const unsigned char *p, size_t n, size_t ordinal, dane_t
 			 "usage_name", usage_name(p[0]), "data", data, "usable", ok);
 }
 
+/* verify_other_key_types - a server with certificates of several key
+ * types (RSA and ECDSA) hands each sender the one its offer selects, so
+ * every one must match the TLSA records (RFC 7671 8.1, RFC 7672 3.1):
+ * each is verified, listed in ad's "by_key_type", and one that fails
+ * makes the address's state "mismatch" with the key type in the reason. */
+static void verify_other_key_types(SSL_CTX *ctx, const char *host, const dane_tlsa_t *t,
+				   size_t nt, const json_t *tls, json_t *ad)
+{
+	json_t *others = json_object_get(tls, "other_key_types");
+	if (json_array_size(others) == 0)
+		return;
+	json_t *by = json_array();
+	json_t *first = json_deep_copy(ad);
+	json_object_set(first, "key_type", json_object_get(tls, "key_type"));
+	json_array_append_new(by, first);
+	if (strcmp(json_string_value(json_object_get(ad, "state")) ?: "", "mismatch") == 0) {
+		char why[300];
+		snprintf(why, sizeof(why), "the %s certificate does not match: %s",
+			 json_string_value(json_object_get(tls, "key_type")) ?: "first",
+			 json_string_value(json_object_get(ad, "reason")) ?: "?");
+		json_object_set_new(ad, "reason", json_string(why));
+		json_object_set(ad, "mismatched_key_type", json_object_get(tls, "key_type"));
+	}
+	size_t i;
+	json_t *o;
+	json_array_foreach(others, i, o) {
+		STACK_OF(X509) *sk = chain_from_json(json_object_get(o, "chain"));
+		if (sk == NULL)
+			continue;
+		json_t *v = verify(ctx, host, t, nt, sk);
+		sk_X509_pop_free(sk, X509_free);
+		json_object_set(v, "key_type", json_object_get(o, "key_type"));
+		const char *st = json_string_value(json_object_get(v, "state"));
+		if (st && strcmp(st, "mismatch") == 0 &&
+		    strcmp(json_string_value(json_object_get(ad, "state")) ?: "", "valid") == 0) {
+			char why[300];
+			snprintf(why, sizeof(why), "the %s certificate does not match: %s",
+				 json_string_value(json_object_get(o, "key_type")) ?: "other",
+				 json_string_value(json_object_get(v, "reason")) ?: "?");
+			json_object_set_new(ad, "state", json_string("mismatch"));
+			json_object_set_new(ad, "reason", json_string(why));
+			json_object_set_new(ad, "mismatched_key_type", json_deep_copy(json_object_get(o, "key_type")));
+		}
+		json_array_append_new(by, v);
+	}
+	json_object_set_new(ad, "by_key_type", by);
+}
+
 void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 {
 	const char *host = json_string_value(json_object_get(mx_host, "host"));
@@ -252,11 +300,14 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 			json_object_set_new(addr, "dane", ad);
 			continue;
 		}
-		STACK_OF(X509) *sk = chain_from_json(json_object_get(json_object_get(addr, "tls"), "chain"));
+		json_t *tls = json_object_get(addr, "tls");
+		STACK_OF(X509) *sk = chain_from_json(json_object_get(tls, "chain"));
 		if (sk == NULL)
 			continue;
-		json_object_set_new(addr, "dane", verify(ctx, host, t, nt, sk));
+		json_t *ad = verify(ctx, host, t, nt, sk);
 		sk_X509_pop_free(sk, X509_free);
+		verify_other_key_types(ctx, host, t, nt, tls, ad);
+		json_object_set_new(addr, "dane", ad);
 	}
 	SSL_CTX_free(ctx);
 	free(t);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/err.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -99,6 +100,89 @@ static json_t *reply_text(const smtp_reply_t *r)
 static const char *first_line(const smtp_reply_t *r)
 {
 	return r->count ? r->lines[0] : "";
+}
+
+/* A key type a server may hold a certificate of, and how to ask for it:
+ * the TLS 1.2 suites that authenticate with it and the signature
+ * algorithms (which pick the certificate in TLS 1.3 and in OpenSSL's TLS
+ * 1.2 server). */
+typedef struct key_type_ask {
+	const char *name;
+	const char *suites;
+	const char *sigalgs;
+} key_type_ask_t;
+
+static const key_type_ask_t key_types[] = {
+	{ "RSA", "aRSA:@SECLEVEL=0",
+	  "RSA-PSS+SHA256:RSA-PSS+SHA384:RSA-PSS+SHA512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:"
+	  "rsa_pss_pss_sha512:RSA+SHA256:RSA+SHA384:RSA+SHA512:RSA+SHA224:RSA+SHA1" },
+	{ "ECDSA", "aECDSA:@SECLEVEL=0",
+	  "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ECDSA+SHA224:ECDSA+SHA1" },
+};
+
+/* key_type_session - one more session up to a finished STARTTLS
+ * handshake, the client limited to one key type: the "tls" object of that
+ * handshake, or NULL when the server has no such certificate (it refuses
+ * the handshake, or sends another key type anyway) or the session broke. */
+static json_t *key_type_session(const mxray_config_t *cfg, SSL_CTX *tls, const char *host,
+				const netaddr_t *addr, long long job_deadline,
+				const key_type_ask_t *kt)
+{
+	char err[768];
+	smtp_fail_t fail;
+	smtp_reply_t reply;
+	json_t *out = NULL;
+	smtp_reply_init(&reply);
+	smtp_client_opts_t opts = smtp_client_opts_for(cfg, host, addr, job_deadline);
+	smtp_client_t *c = smtp_client_open(&opts, &fail, err, sizeof(err));
+	if (c == NULL)
+		return NULL;
+	SSL *ssl = NULL;
+	if (smtp_client_greeting(c, &reply, err, sizeof(err)) != 0 || reply.code / 100 != 2 ||
+	    smtp_client_ehlo(c, &reply, err, sizeof(err)) != 0 || reply.code / 100 != 2)
+		goto done;
+	ssl = tls_probe_ssl_new(tls, host, err, sizeof(err));
+	if (ssl == NULL || SSL_set_cipher_list(ssl, kt->suites) != 1 ||
+	    SSL_set1_sigalgs_list(ssl, kt->sigalgs) != 1) {
+		ERR_clear_error();
+		SSL_free(ssl);
+		goto done;
+	}
+	/* smtp_client owns ssl from here, whatever the outcome. */
+	if (smtp_client_starttls(c, ssl, &reply, err, sizeof(err)) != 0)
+		goto done;
+	out = tls_probe_describe(smtp_client_ssl(c), host);
+	if (strcmp(json_string_value(json_object_get(out, "key_type")) ?: "", kt->name) != 0) {
+		json_decref(out);	/* it ignored what we asked for */
+		out = NULL;
+	}
+	smtp_client_quit(c);
+done:
+	smtp_client_close(c);
+	smtp_reply_clear(&reply);
+	return out;
+}
+
+/* other_key_types - the certificates of key types the first handshake did
+ * not show (a server may hold RSA and ECDSA certificates and pick by the
+ * client's offer): one more session per key type; the array of their
+ * "tls" objects, in tls as "other_key_types". Few servers have a second
+ * key type, so this costs one more connection where there is none. */
+static void other_key_types(const mxray_config_t *cfg, SSL_CTX *tls, const char *host,
+			    const netaddr_t *addr, long long job_deadline, json_t *tls_obj)
+{
+	const char *first = json_string_value(json_object_get(tls_obj, "key_type"));
+	json_t *others = json_array();
+	for (size_t i = 0; i < sizeof(key_types) / sizeof(key_types[0]); i++) {
+		if (first != NULL && strcmp(first, key_types[i].name) == 0)
+			continue;
+		if (job_deadline > 0 && clock_ms() >= job_deadline)
+			break;
+		json_t *o = key_type_session(cfg, tls, host, addr, job_deadline, &key_types[i]);
+		if (o != NULL)
+			json_array_append_new(others, o);
+	}
+	json_object_set_new(tls_obj, "other_key_types", others);
 }
 
 json_t *smtp_probe_address(const mxray_config_t *cfg, SSL_CTX *tls, const char *host,
@@ -222,5 +306,8 @@ done:
 		  smtp_state_name(smtp_client_state(c)));
 	smtp_client_close(c);
 	smtp_reply_clear(&reply);
+	json_t *tls_obj = json_object_get(o, "tls");
+	if (json_is_object(tls_obj) && tls != NULL)
+		other_key_types(cfg, tls, host, addr, job_deadline, tls_obj);
 	return o;
 }

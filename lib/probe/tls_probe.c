@@ -221,6 +221,25 @@ static json_t *group_text(SSL *ssl)
 	return json_string(name);
 }
 
+const char *tls_key_type(X509 *x)
+{
+	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
+	switch (k ? EVP_PKEY_get_base_id(k) : NID_undef) {
+	case EVP_PKEY_RSA:
+	case EVP_PKEY_RSA_PSS:
+		return "RSA";
+	case EVP_PKEY_EC:
+		return "ECDSA";
+	case EVP_PKEY_ED25519:
+	case EVP_PKEY_ED448:
+		return "EdDSA";
+	case EVP_PKEY_DSA:
+		return "DSA";
+	default:
+		return NULL;
+	}
+}
+
 json_t *tls_probe_describe(SSL *ssl, const char *host)
 {
 	json_t *o = json_object();
@@ -255,6 +274,8 @@ json_t *tls_probe_describe(SSL *ssl, const char *host)
 		match = X509_check_host(leaf, host, strlen(host),
 					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL) == 1;
 	json_object_set_new(o, "name_match", json_boolean(match));
+	const char *kt = tls_key_type(leaf);
+	json_object_set_new(o, "key_type", kt ? json_string(kt) : json_null());
 	X509_free(leaf);
 
 	json_t *chain = json_array();

@@ -30,6 +30,9 @@ SSL *tls_probe_ssl_new(SSL_CTX *ctx, const char *host, char *err, size_t errlen)
 json_t *tls_probe_describe(SSL *ssl, const char *host);
 /* tls_cert_describe - one certificate of a chain (report format). */
 json_t *tls_cert_describe(X509 *x);
+/* tls_key_type - "RSA", "ECDSA", "EdDSA" or "DSA" for a certificate's
+ * key, NULL for none or another. */
+const char *tls_key_type(X509 *x);
 /* tls_version_name - "TLSv1.0" ... "TLSv1.3" for an SSL version number. */
 const char *tls_version_name(int version);
 

@@ -190,10 +190,35 @@ static int assess_address(json_t *addr, const char *host)
 			finding_add(tls, "tls.version.obsolete", subject, "%s", ver);
 		if (json_is_object(tls))
 			assess_certificate(tls, subject);
+		/* A second certificate (another key type) is what some senders get. */
+		size_t i;
+		json_t *other;
+		json_array_foreach(json_object_get(tls, "other_key_types"), i, other) {
+			char sub2[360];
+			snprintf(sub2, sizeof(sub2), "%s (%.10s certificate)", subject,
+				 str(other, "key_type") ?: "other");
+			assess_certificate(other, sub2);
+		}
 	} else if (st) {
 		finding_add(addr, "smtp.starttls.failed", subject, "%s", str(addr, "reason") ?: st);
 	}
 	return 1;
+}
+
+/* mismatched_spki - the SPKI hash of the leaf that failed DANE: the
+ * first handshake's, or the other key type's that the "dane" object names. */
+static const char *mismatched_spki(const json_t *addr, const json_t *ad)
+{
+	const json_t *tls = json_object_get(addr, "tls");
+	const char *kt = str(ad, "mismatched_key_type");
+	size_t i;
+	json_t *o;
+	if (kt != NULL)
+		json_array_foreach(json_object_get(tls, "other_key_types"), i, o)
+			if (is(str(o, "key_type"), kt))
+				tls = o;
+	json_t *leaf = json_array_get(json_object_get(tls, "chain"), 0);
+	return str(json_object_get(leaf, "hashes"), "spki_sha256");
 }
 
 /* assess_dane - the TLSA records of one MX host and each address's match. */
@@ -232,8 +257,8 @@ static void assess_dane(json_t *mx)
 			finding_add(ad, "dane.valid", subject, "matched TLSA record %lld",
 				    (long long)json_integer_value(json_object_get(ad, "matched_record")) + 1);
 		else if (is(str(ad, "state"), "mismatch"))
-			finding_add(ad, "dane.mismatch", subject, "leaf spki_sha256 %s",
-				    str(json_object_get(json_array_get(json_object_get(json_object_get(addr, "tls"), "chain"), 0), "hashes"), "spki_sha256") ?: "?");
+			finding_add(ad, "dane.mismatch", subject, "%s leaf spki_sha256 %s",
+				    str(ad, "mismatched_key_type") ?: "the", mismatched_spki(addr, ad) ?: "?");
 	}
 }
 

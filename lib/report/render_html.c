@@ -65,7 +65,7 @@ static const char *const known_address[] = { "ip", "state", "tls", "reason", "co
 	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", "tls_scan",
 	NULL };
 static const char *const known_addr_tls[] = { "version", "cipher", "cipher_code", "group",
-	"verified", "verify_error", "name_match", "chain", NULL };
+	"verified", "verify_error", "name_match", "chain", "key_type", "other_key_types", NULL };
 static const char *const known_dns_mx[] = { "outcome", "dnssec", "why_bogus", "implicit", NULL };
 static const char *const known_mx_host[] = { "host", "preference", "addresses_dnssec", "addresses",
 	NULL };
@@ -256,10 +256,18 @@ static void html_sending(const json_t *msg, strbuf_t *out)
 	strbuf_puts(out, "</section>\n");
 }
 
-static void html_chain(const json_t *chain, strbuf_t *out)
+/* html_chain - a certificate chain as sent; key_type names it when the
+ * server holds certificates of several key types (NULL otherwise). */
+static void html_chain(const json_t *chain, const char *key_type, strbuf_t *out)
 {
 	size_t n = chain ? json_array_size(chain) : 0;
-	strbuf_puts(out, "<h4>Certificate chain</h4>\n");
+	strbuf_puts(out, "<h4>Certificate chain");
+	if (key_type) {
+		strbuf_puts(out, " (");
+		strbuf_append_html(out, key_type);
+		strbuf_puts(out, ")");
+	}
+	strbuf_puts(out, "</h4>\n");
 	if (n == 0) {
 		strbuf_puts(out, "<p class=\"muted\">none recorded</p>\n");
 		return;
@@ -503,6 +511,7 @@ static void html_address(const json_t *a, strbuf_t *out)
 		row_start(out, "Name match", NULL);
 		html_bool(out, rjson_bool(tls, "name_match"), "yes", "no");
 		row_end(out);
+		row_text(out, "Certificate key", rjson_str(tls, "key_type"), NULL);
 	}
 	strbuf_puts(out, "</table>\n<h4>EHLO extensions</h4>\n");
 	html_string_list(out, rjson_arr(a, "ehlo"));
@@ -512,8 +521,37 @@ static void html_address(const json_t *a, strbuf_t *out)
 	}
 	html_more(out, a, known_address);
 	html_more(out, tls, known_addr_tls);
-	if (tls)
-		html_chain(rjson_arr(tls, "chain"), out);
+	if (tls) {
+		const json_t *others = rjson_arr(tls, "other_key_types");
+		int several = others && json_array_size(others) > 0;
+		html_chain(rjson_arr(tls, "chain"), several ? rjson_str(tls, "key_type") : NULL, out);
+		for (size_t i = 0; several && i < json_array_size(others); i++) {
+			const json_t *o = json_array_get(others, i);
+			strbuf_puts(out, "<table>\n");
+			row_start(out, "Also holds", NULL);
+			h(out, rjson_str(o, "key_type"));
+			strbuf_puts(out, " certificate, shown to senders that offer only ");
+			h(out, rjson_str(o, "key_type"));
+			strbuf_puts(out, " signatures (");
+			h(out, rjson_str(o, "version"));
+			strbuf_puts(out, ", <code>");
+			h(out, rjson_str(o, "cipher"));
+			strbuf_puts(out, "</code>)");
+			row_end(out);
+			row_start(out, "Certificate", NULL);
+			html_bool(out, rjson_bool(o, "verified"), "verified", "not verified");
+			if (rjson_str(o, "verify_error")) {
+				strbuf_puts(out, ": ");
+				strbuf_append_html(out, rjson_str(o, "verify_error"));
+			}
+			row_end(out);
+			row_start(out, "Name match", NULL);
+			html_bool(out, rjson_bool(o, "name_match"), "yes", "no");
+			row_end(out);
+			strbuf_puts(out, "</table>\n");
+			html_chain(rjson_arr(o, "chain"), rjson_str(o, "key_type"), out);
+		}
+	}
 	if (rjson_obj(a, "tls_scan"))
 		html_tls_scan(rjson_obj(a, "tls_scan"), out);
 	html_transcript(rjson_arr(a, "transcript"), out);

@@ -141,6 +141,18 @@ static void text_address(const json_t *a, strbuf_t *out)
 	strbuf_puts(out, "\n      Name match:  ");
 	strbuf_puts(out, yes_no(tls, "name_match"));
 	strbuf_puts(out, "\n");
+	if (rjson_str(tls, "key_type") == NULL)
+		return;
+	strbuf_puts(out, "      Key types:   ");
+	put(out, rjson_str(tls, "key_type"));
+	const json_t *others = rjson_arr(tls, "other_key_types");
+	for (size_t i = 0; others && i < json_array_size(others); i++) {
+		const json_t *o = json_array_get(others, i);
+		strbuf_puts(out, ", ");
+		put(out, rjson_str(o, "key_type"));
+		strbuf_puts(out, rjson_bool(o, "verified") == 1 ? " (verified)" : " (NOT verified)");
+	}
+	strbuf_puts(out, "\n");
 }
 
 static void text_receiving(const json_t *report, strbuf_t *out)

@@ -5,8 +5,9 @@
 # a syntax error, a wrong HTTPS certificate, a missing policy, a bad
 # record), TLS-RPT, MX oddities (CNAME, IP literal, duplicate,
 # unresolvable, null MX, no MX, a refused network), DANE-TA with and
-# without the CA in the chain, TLSA under an insecure and a bogus zone, a
-# malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
+# without the CA in the chain, DANE-EE by whole certificate, whole key and
+# SHA-512, an RSA+ECDSA server with TLSA for one key and for both, TLSA
+# under an insecure and a bogus zone, a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
 # TLS), PTR with forward confirmation, CAA. Each case: the JSON a user
 # reads says the right state, reason and finding, and the page explains it.
 set -u
@@ -150,6 +151,29 @@ is ptr_names mx.0.addresses.0.ptr.names '["mxta.probe.test"]'
 run dane-ta-nochain.probe.test
 is dane_ta_without_ca_in_chain_mismatch mx.0.addresses.0.dane.state mismatch
 has dane_ta_without_ca_finding mx.0.addresses.0.dane dane.mismatch
+run dane-fullcert.probe.test
+is dane_ee_full_certificate_matches mx.0.addresses.0.dane.state valid
+is dane_ee_full_certificate_type mx.0.dane.records.0.matching_type 0
+is dane_ee_full_certificate_selector mx.0.dane.records.0.selector 0
+run dane-fullkey.probe.test
+is dane_ee_full_key_matches mx.0.addresses.0.dane.state valid
+is dane_ee_full_key_selector mx.0.dane.records.0.selector 1
+run dane-sha512.probe.test
+is dane_ee_sha512_matches mx.0.addresses.0.dane.state valid
+is dane_ee_sha512_type mx.0.dane.records.0.matching_type 2
+run dane-dual.probe.test
+kinds=$(python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['mx'][0]['addresses'][0]['tls']
+print(' '.join(sorted([t['key_type']] + [o['key_type'] for o in t['other_key_types']])))" "$J" 2>&1)
+[ "$kinds" = "ECDSA RSA" ] && ok dual_cert_both_key_types_seen || not_ok dual_cert_both_key_types_seen "$kinds"
+is dual_cert_one_key_uncovered_mismatch mx.0.addresses.0.dane.state mismatch
+is dual_cert_mismatch_names_the_key mx.0.addresses.0.dane.mismatched_key_type ECDSA
+has dual_cert_mismatch_finding mx.0.addresses.0.dane dane.mismatch
+is dual_cert_uncovered_is_an_f grade.receiving F
+run dane-dual-ok.probe.test
+is dual_cert_both_covered_valid mx.0.addresses.0.dane.state valid
+states=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['mx'][0]['addresses'][0]['dane']
+print(' '.join(b['key_type'] + '=' + b['state'] for b in sorted(d['by_key_type'], key=lambda b: b['key_type'])))" "$J" 2>&1)
+[ "$states" = "ECDSA=valid RSA=valid" ] && ok dual_cert_each_key_verified || not_ok dual_cert_each_key_verified "$states"
 run dane-insecure.probe.test
 is dane_insecure_zone_outcome mx.0.dane.outcome insecure
 has dane_insecure_finding mx.0.dane dane.insecure

@@ -19,22 +19,32 @@ certs_ca() {
 		die "creating the test CA failed (log: $SANDBOX_DIR/logs/certs.log)"
 }
 
-# certs_leaf HOST - a server certificate for HOST signed by the test CA.
+# certs_leaf HOST [rsa|ec [NAME...]] - a server certificate for HOST (and
+# the further NAMEs) signed by the test CA: RSA 2048 in HOST.crt/.key, or
+# ECDSA P-256 in HOST.ec.crt/.key.
 certs_leaf() {
-	local h=$1 d=$SANDBOX_DIR/certs ext
-	ext=$d/$h.ext
+	local h=$1 alg=${2:-rsa} d=$SANDBOX_DIR/certs ext out san n
+	shift
+	[ $# -gt 0 ] && shift
+	out=$h san="DNS:$h"
+	for n in "$@"; do san="$san,DNS:$n"; done
+	local newkey=(-newkey rsa:2048) usage="digitalSignature,keyEncipherment"
+	if [ "$alg" = ec ]; then
+		out=$h.ec newkey=(-newkey ec -pkeyopt ec_paramgen_curve:P-256) usage=digitalSignature
+	fi
+	ext=$d/$out.ext
 	printf '%s\n' "basicConstraints=critical,CA:FALSE" \
-		"keyUsage=critical,digitalSignature,keyEncipherment" \
-		"extendedKeyUsage=serverAuth" "subjectAltName=DNS:$h" >"$ext"
+		"keyUsage=critical,$usage" \
+		"extendedKeyUsage=serverAuth" "subjectAltName=$san" >"$ext"
 	{
-		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=$h" \
-			-keyout "$d/$h.key" -out "$d/$h.csr" &&
-		openssl x509 -req -in "$d/$h.csr" -sha256 -days $CERT_DAYS \
+		openssl req "${newkey[@]}" -nodes -sha256 -subj "/CN=$h" \
+			-keyout "$d/$out.key" -out "$d/$out.csr" &&
+		openssl x509 -req -in "$d/$out.csr" -sha256 -days $CERT_DAYS \
 			-CA "$SANDBOX_DIR/ca/ca.crt" -CAkey "$SANDBOX_DIR/ca/ca.key" \
-			-CAcreateserial -extfile "$ext" -out "$d/$h.crt"
+			-CAcreateserial -extfile "$ext" -out "$d/$out.crt"
 	} >>"$SANDBOX_DIR/logs/certs.log" 2>&1 ||
 		die "certificate for $h failed (log: $SANDBOX_DIR/logs/certs.log)"
-	rm -f "$d/$h.csr" "$ext"
+	rm -f "$d/$out.csr" "$ext"
 }
 
 # certs_selfsigned HOST - a self-signed certificate for HOST.
@@ -46,10 +56,25 @@ certs_selfsigned() {
 		die "self-signed certificate for $h failed (log: $SANDBOX_DIR/logs/certs.log)"
 }
 
-# certs_spki_sha256 HOST - hex SHA-256 of HOST's SubjectPublicKeyInfo (TLSA 3 1 1).
+# certs_spki_sha256 CERT - hex SHA-256 of the SubjectPublicKeyInfo of
+# DIR/certs/CERT.crt (TLSA 3 1 1).
 certs_spki_sha256() {
 	openssl x509 -in "$SANDBOX_DIR/certs/$1.crt" -noout -pubkey |
 		openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1
+}
+
+# certs_hex CERT FORM - DIR/certs/CERT.crt as TLSA association data in hex:
+# FORM cert (the whole certificate, TLSA 3 0 0), spki (its key, 3 1 0),
+# spki512 (SHA-512 of its key, 3 1 2).
+certs_hex() {
+	local c=$SANDBOX_DIR/certs/$1.crt
+	case $2 in
+	cert) openssl x509 -in "$c" -outform DER | od -An -v -tx1 | tr -d ' \n' ;;
+	spki) openssl x509 -in "$c" -noout -pubkey | openssl pkey -pubin -outform DER |
+		od -An -v -tx1 | tr -d ' \n' ;;
+	spki512) openssl x509 -in "$c" -noout -pubkey | openssl pkey -pubin -outform DER |
+		openssl dgst -sha512 -r | cut -d' ' -f1 ;;
+	esac
 }
 
 # certs_make - every certificate of the sandbox.

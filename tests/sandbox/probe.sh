@@ -8,7 +8,9 @@
 # certificate of mta-sts.sender.test: the wrong name); MX oddities (CNAME,
 # IP literal, duplicate, unresolvable, null MX, no MX, a refused network);
 # DANE-TA with and without the CA in the chain (Postfix on 127.77.4.1
-# sends leaf + CA; mx1 sends its leaf only); greeting flavours on
+# sends leaf + CA; mx1 sends its leaf only); DANE-EE by full certificate,
+# full key and SHA-512; an RSA+ECDSA server (127.77.5.5) whose TLSA set
+# covers one key or both; greeting flavours on
 # 127.77.4.21-24 that tests/e2e/probe_inbound.sh starts itself
 # (tests/tools/flavour_smtpd.py). 127.in-addr.arpa (unsigned) holds PTR
 # records of some sandbox addresses.
@@ -34,6 +36,10 @@ probe_make() {
 	# DANE-TA: mxta.probe.test sends its leaf and the CA
 	certs_leaf mxta.probe.test
 	cat "$d/mxta.probe.test.crt" "$SANDBOX_DIR/ca/ca.crt" >"$d/mxta.probe.test.chain.crt"
+	# RSA and ECDSA certificates on one listener (127.77.5.5): DANE must
+	# match both, and the TLS scan flavour "dual" shows both suite families
+	certs_leaf mxdual.probe.test rsa mxdual2.probe.test mx.dual.scan.unsigned.test
+	certs_leaf mxdual.probe.test ec mxdual2.probe.test mx.dual.scan.unsigned.test
 	chmod 600 "$d"/*.key
 	chmod 644 "$d"/*.crt
 
@@ -60,8 +66,14 @@ probe_policy() {
 probe_zones_make() {
 	TLSA_CA=$(openssl x509 -in "$SANDBOX_DIR/ca/ca.crt" -noout -pubkey |
 		openssl pkey -pubin -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)
+	TLSA_DUAL_RSA=$(certs_spki_sha256 mxdual.probe.test)
+	TLSA_DUAL_EC=$(certs_spki_sha256 mxdual.probe.test.ec)
+	TLSA_MX1_CERT=$(certs_hex mx1.sender.test cert)
+	TLSA_MX1_SPKI=$(certs_hex mx1.sender.test spki)
+	TLSA_MX1_SPKI512=$(certs_hex mx1.sender.test spki512)
 	render "$SANDBOX_LIB/templates/zones/probe.test.zone.in" "$1/zones/probe.test.zone" \
-		SERIAL TLSA_MX1 TLSA_CA
+		SERIAL TLSA_MX1 TLSA_CA TLSA_DUAL_RSA TLSA_DUAL_EC TLSA_MX1_CERT TLSA_MX1_SPKI \
+		TLSA_MX1_SPKI512
 	# reverse DNS (unsigned, served as is: nsd.conf.in names the file)
 	NETOCT=${SANDBOX_NET#127.}
 	render "$SANDBOX_LIB/templates/zones/127.in-addr.arpa.zone.in" "$1/zones/127.in-addr.arpa.zone" \
