@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "probe/clienthello.h"
+#include "probe/dh_primes.h"
 #include "probe/tls_suites.h"
 
 /* ---- writing ---------------------------------------------------------- */
@@ -390,6 +391,7 @@ static void server_key_exchange(rcur_t *c, ch_reply_t *r)
 	for (uint8_t top = p[2 + lead]; !(top & 0x80); top = (uint8_t)(top << 1))
 		bits--;
 	r->dh_bits = bits;
+	dh_prime_sha256(p + 2 + lead, plen - lead, r->dh_prime_sha256);
 }
 
 /* parse_ssl2 - an SSL 2.0 reply: SERVER-HELLO or ERROR. */
@@ -531,33 +533,168 @@ int ch_parse(const uint8_t *buf, size_t len, int sent_version, int want_ske, ch_
 
 /* ---- the exchange ------------------------------------------------------ */
 
-void ch_exchange(int fd, const uint8_t *hello, size_t hello_len, int sent_version,
-		 int want_ske, long long deadline_ms, ch_reply_t *r)
+/* send_all - write len bytes on the non-blocking fd by deadline_ms:
+ * CH_NONE when sent, else CH_IO (why says so) or CH_TIMEOUT. */
+static ch_outcome_t send_all(int fd, const uint8_t *data, size_t len, long long deadline_ms,
+			     char *why, size_t whylen)
 {
-	static const size_t cap = CH_REPLY_MAX + 32;
-	uint8_t buf[CH_REPLY_MAX + 32];
-	size_t len = 0, sent = 0;
-
-	memset(r, 0, sizeof(*r));
-	r->group = -1;
-	while (sent < hello_len) {
-		ssize_t n = send(fd, hello + sent, hello_len - sent, MSG_NOSIGNAL);
+	size_t sent = 0;
+	while (sent < len) {
+		ssize_t n = send(fd, data + sent, len - sent, MSG_NOSIGNAL);
 		if (n > 0) {
 			sent += (size_t)n;
 			continue;
 		}
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-			r->outcome = CH_IO;
-			snprintf(r->why, sizeof(r->why), "send: %s", strerror(errno));
-			return;
+			snprintf(why, whylen, "send: %s", strerror(errno));
+			return CH_IO;
 		}
 		long long left = deadline_ms - clock_ms();
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		if (left <= 0 || poll(&p, 1, (int)(left > 100000 ? 100000 : left)) == 0) {
-			r->outcome = CH_TIMEOUT;
-			return;
-		}
+		if (left <= 0 || poll(&p, 1, (int)(left > 100000 ? 100000 : left)) == 0)
+			return CH_TIMEOUT;
 	}
+	return CH_NONE;
+}
+
+/* recv_some - append what fd has to buf (cap bytes) within deadline_ms:
+ * bytes read, 0 at EOF, -1 on a socket error or the deadline. */
+static ssize_t recv_some(int fd, uint8_t *buf, size_t *len, size_t cap, long long deadline_ms)
+{
+	for (;;) {
+		long long left = deadline_ms - clock_ms();
+		if (left <= 0 || *len >= cap)
+			return -1;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int pr = poll(&p, 1, (int)(left > 100000 ? 100000 : left));
+		if (pr < 0 && errno != EINTR)
+			return -1;
+		if (pr <= 0)
+			continue;
+		ssize_t n = recv(fd, buf + *len, cap - *len, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			continue;
+		if (n > 0)
+			*len += (size_t)n;
+		return n;
+	}
+}
+
+int ch_heartbleed(int fd, const uint8_t *hello, size_t hello_len, int version,
+		  long long deadline_ms, long long wait_ms, char *why, size_t whylen)
+{
+	/* Heartbleed (CVE-2014-0160): a vulnerable server answers a heartbeat
+	 * request whose payload_length exceeds its payload with that many bytes
+	 * of its memory. The request goes out in the clear after the server's
+	 * first flight, as a vulnerable OpenSSL accepts it then; it claims 16
+	 * bytes and carries none. Only the type of the answer's record is
+	 * looked at; its bytes are wiped, never parsed, logged or kept. */
+	static const size_t cap = CH_REPLY_MAX;
+	uint8_t *buf = malloc(cap), *hs = malloc(cap);
+	size_t len = 0, off = 0, hs_len = 0, hs_off = 0;
+	int rc = -1, done_flight = 0;
+	if (buf == NULL || hs == NULL) {
+		snprintf(why, whylen, "out of memory");
+		goto out;
+	}
+	if (send_all(fd, hello, hello_len, deadline_ms, why, whylen) != CH_NONE) {
+		snprintf(why, whylen, "the hello could not be sent");
+		goto out;
+	}
+	long long answer_by = deadline_ms;
+	for (;;) {
+		/* every complete record from off */
+		while (len - off >= 5) {
+			const uint8_t *h = buf + off;
+			size_t rlen = ((size_t)h[3] << 8) | h[4];
+			if ((h[1] != 3) || rlen > 16384 + 2048) {
+				snprintf(why, whylen, "not a TLS record");
+				goto out;
+			}
+			if (len - off - 5 < rlen)
+				break;
+			off += 5 + rlen;
+			if (done_flight) {
+				if (h[0] == 24) {
+					rc = 1;		/* it answered with memory */
+					goto out;
+				}
+				if (h[0] == 21) {
+					rc = 0;		/* an alert: it refused the request */
+					goto out;
+				}
+				continue;		/* the rest of a flight */
+			}
+			if (h[0] == 21) {
+				snprintf(why, whylen, "the server refused the hello (alert)");
+				goto out;
+			}
+			if (h[0] != 22 || hs_len + rlen > cap) {
+				snprintf(why, whylen, "unexpected record type %u in the first flight", h[0]);
+				goto out;
+			}
+			memcpy(hs + hs_len, h + 5, rlen);
+			hs_len += rlen;
+			while (!done_flight && hs_len - hs_off >= 4) {
+				size_t mlen = ((size_t)hs[hs_off + 1] << 16) | ((size_t)hs[hs_off + 2] << 8) |
+					      hs[hs_off + 3];
+				if (hs_len - hs_off - 4 < mlen)
+					break;
+				unsigned mtype = hs[hs_off];
+				hs_off += 4 + mlen;
+				if (mtype == 14) {	/* ServerHelloDone */
+					const uint8_t req[8] = { 24, 3, (uint8_t)(version & 0xff), 0, 3,
+								 1, 0, 16 };
+					if (send_all(fd, req, sizeof(req), deadline_ms, why, whylen) != CH_NONE) {
+						snprintf(why, whylen, "the heartbeat request could not be sent");
+						goto out;
+					}
+					done_flight = 1;
+					long long w = clock_ms() + wait_ms;
+					answer_by = w < deadline_ms ? w : deadline_ms;
+				}
+			}
+		}
+		if (len == cap) {
+			memmove(buf, buf + off, len - off);	/* keep only what is unread */
+			len -= off;
+			off = 0;
+		}
+		ssize_t n = recv_some(fd, buf, &len, cap, answer_by);
+		if (n > 0)
+			continue;
+		if (done_flight) {
+			rc = 0;	/* silence or a close: the request was discarded (RFC 6520 4) */
+			goto out;
+		}
+		snprintf(why, whylen, n == 0 ? "the server closed before ServerHelloDone"
+					     : "no ServerHelloDone before the deadline");
+		goto out;
+	}
+out:
+	if (buf) {
+		explicit_bzero(buf, cap);
+		free(buf);
+	}
+	if (hs) {
+		explicit_bzero(hs, cap);
+		free(hs);
+	}
+	return rc;
+}
+
+void ch_exchange(int fd, const uint8_t *hello, size_t hello_len, int sent_version,
+		 int want_ske, long long deadline_ms, ch_reply_t *r)
+{
+	static const size_t cap = CH_REPLY_MAX + 32;
+	uint8_t buf[CH_REPLY_MAX + 32];
+	size_t len = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->group = -1;
+	r->outcome = send_all(fd, hello, hello_len, deadline_ms, r->why, sizeof(r->why));
+	if (r->outcome != CH_NONE)
+		return;
 	for (;;) {
 		long long left = deadline_ms - clock_ms();
 		if (left <= 0) {

@@ -82,6 +82,7 @@ typedef struct ch_reply {
 	int downgrade;		/* sentinel: 12 = "DOWNGRD\1", 11 = "DOWNGRD\0", 0 */
 	int group;		/* key_share / HRR group, or ServerKeyExchange curve; -1 */
 	int dh_bits;		/* DHE prime size from ServerKeyExchange; 0 */
+	uint8_t dh_prime_sha256[32];	/* of that prime (dh_primes.h), when dh_bits */
 	int ske_seen;		/* a ServerKeyExchange was parsed */
 	uint32_t ssl2_suites[16];	/* SSL 2.0: the suites the server has */
 	size_t ssl2_nsuites;
@@ -103,6 +104,16 @@ int ch_parse(const uint8_t *buf, size_t len, int sent_version, int want_ske, ch_
  * and read the answer until complete, EOF or deadline_ms (clock_ms()). */
 void ch_exchange(int fd, const uint8_t *hello, size_t hello_len, int sent_version,
 		 int want_ske, long long deadline_ms, ch_reply_t *r);
+
+/* ch_heartbleed - the safe Heartbleed probe on a fresh connection: send
+ * hello (a TLS <= 1.2 hello of version whose ServerHello echoed the
+ * heartbeat extension), read the first flight to ServerHelloDone, send a
+ * heartbeat request that claims 16 payload bytes and carries none, and
+ * wait up to wait_ms for the answer. 1 = the server answered it
+ * (vulnerable: it sent memory, which is wiped unread), 0 = it ignored or
+ * refused it, -1 = not tested (why says so). */
+int ch_heartbleed(int fd, const uint8_t *hello, size_t hello_len, int version,
+		  long long deadline_ms, long long wait_ms, char *why, size_t whylen);
 
 /* Names for reports: "TLSv1.2", "x25519", "handshake_failure". */
 const char *ch_version_name(int version);

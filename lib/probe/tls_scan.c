@@ -17,6 +17,7 @@
 #include "mail/finding.h"
 #include "mail/record.h"
 #include "probe/clienthello.h"
+#include "probe/dh_primes.h"
 #include "probe/smtp_client.h"
 #include "probe/tls_scan.h"
 #include "probe/tls_suites.h"
@@ -44,6 +45,8 @@ typedef struct scan {
 	pthread_mutex_t lock;
 	int handshakes;
 	json_t *errors;
+	long long backoff_ms;		/* wait before the next connection (link_open) */
+	int refused;			/* connections the server refused */
 	int next_proto;
 	proto_result_t proto[NPROTO];
 } scan_t;
@@ -62,37 +65,71 @@ static void scan_error(scan_t *s, const char *fmt, ...)
 	pthread_mutex_unlock(&s->lock);
 }
 
-/* handshake - one connection, one hello; 0 with r filled, -1 when no
- * hello could be sent (cap, deadline, connection failure: noted). */
-static int handshake(scan_t *s, const ch_params_t *p, int want_ske, ch_reply_t *r)
+/* link_open - one more connection for a hello, within the handshake cap
+ * and the deadline: 0 with *fd and *conn, -1 (noted) when none can be had.
+ * A server that refuses a connection (421, a reset, a connection limit)
+ * is given time: every thread waits the shared backoff before its next
+ * attempt, the backoff doubles from 200 ms to 3.2 s on each refusal and
+ * halves on each success, and an attempt is retried up to
+ * TLS_SCAN_RETRIES times, so a rate-limiting server slows the scan down
+ * instead of ending it. */
+static int link_open(scan_t *s, int version, int *fd, void **conn)
 {
-	uint8_t hello[CH_HELLO_MAX];
 	char err[512];
-	int fd;
-	void *conn = NULL;
-
 	pthread_mutex_lock(&s->lock);
 	int over = s->handshakes >= TLS_SCAN_MAX_HANDSHAKES;
 	if (!over)
 		s->handshakes++;
 	pthread_mutex_unlock(&s->lock);
 	if (over || clock_ms() >= s->deadline) {
-		scan_error(s, "%s: %s", ch_version_name(p->version),
+		scan_error(s, "%s: %s", ch_version_name(version),
 			   over ? "handshake cap reached" : "deadline reached");
 		return -1;
 	}
+	for (int attempt = 0;; attempt++) {
+		pthread_mutex_lock(&s->lock);
+		long long wait = s->backoff_ms;
+		pthread_mutex_unlock(&s->lock);
+		if (wait > 0) {
+			if (clock_ms() + wait >= s->deadline)
+				break;
+			struct timespec ts = { wait / 1000, (wait % 1000) * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+		if (s->link->open(s->link->ctx, fd, conn, err, sizeof(err)) == 0) {
+			pthread_mutex_lock(&s->lock);
+			s->backoff_ms /= 2;
+			if (s->backoff_ms < 50)
+				s->backoff_ms = 0;
+			pthread_mutex_unlock(&s->lock);
+			return 0;
+		}
+		pthread_mutex_lock(&s->lock);
+		s->refused++;
+		s->backoff_ms = s->backoff_ms == 0 ? 200 : s->backoff_ms * 2;
+		if (s->backoff_ms > 3200)
+			s->backoff_ms = 3200;
+		pthread_mutex_unlock(&s->lock);
+		if (attempt >= TLS_SCAN_RETRIES || clock_ms() >= s->deadline)
+			break;
+	}
+	scan_error(s, "%s: %s", ch_version_name(version), err);
+	return -1;
+}
+
+/* handshake - one connection, one hello; 0 with r filled, -1 when no
+ * hello could be sent (cap, deadline, connection failure: noted). */
+static int handshake(scan_t *s, const ch_params_t *p, int want_ske, ch_reply_t *r)
+{
+	uint8_t hello[CH_HELLO_MAX];
+	int fd;
+	void *conn = NULL;
+
 	long len = ch_build(p, hello, sizeof(hello));
 	if (len < 0)
 		log_panic("tls_scan: ClientHello for %s does not build", ch_version_name(p->version));
-	/* one retry: a server may briefly refuse a burst of connections */
-	if (s->link->open(s->link->ctx, &fd, &conn, err, sizeof(err)) != 0) {
-		struct timespec ts = { 0, 200 * 1000000L };
-		nanosleep(&ts, NULL);
-		if (s->link->open(s->link->ctx, &fd, &conn, err, sizeof(err)) != 0) {
-			scan_error(s, "%s: %s", ch_version_name(p->version), err);
-			return -1;
-		}
-	}
+	if (link_open(s, p->version, &fd, &conn) != 0)
+		return -1;
 	long long d = clock_ms() + s->hello_timeout_ms;
 	ch_exchange(fd, hello, (size_t)len, p->version, want_ske, d < s->deadline ? d : s->deadline,
 		    r);
@@ -101,6 +138,30 @@ static int handshake(scan_t *s, const ch_params_t *p, int want_ske, ch_reply_t *
 		log_debug("tls_scan: %s hello: %s: %s", ch_version_name(p->version),
 			  ch_outcome_name(r->outcome), r->why);
 	return 0;
+}
+
+/* scan_heartbleed - the safe Heartbleed probe (ch_heartbleed) with the
+ * protocol whose ServerHello echoed the heartbeat extension: 1
+ * vulnerable, 0 not, -1 not tested. */
+static int scan_heartbleed(scan_t *s, const proto_result_t *pr)
+{
+	uint8_t hello[CH_HELLO_MAX];
+	char why[160];
+	int fd;
+	void *conn = NULL;
+	ch_params_t p = { .version = pr->version, .suites = pr->accepted, .sni = s->sni,
+			  .nsuites = pr->naccepted < CH_MAX_SUITES ? pr->naccepted : CH_MAX_SUITES };
+	long len = p.nsuites > 0 ? ch_build(&p, hello, sizeof(hello)) : -1;
+	if (len < 0 || link_open(s, p.version, &fd, &conn) != 0)
+		return -1;
+	long long d = clock_ms() + s->hello_timeout_ms;
+	int rc = ch_heartbleed(fd, hello, (size_t)len, p.version, d < s->deadline ? d : s->deadline,
+			       s->hello_timeout_ms < 2000 ? s->hello_timeout_ms : 2000, why,
+			       sizeof(why));
+	s->link->close(s->link->ctx, conn);
+	if (rc < 0)
+		scan_error(s, "heartbleed probe: %s", why);
+	return rc;
 }
 
 /* chosen - the server accepted version v with a suite from list; index or -1. */
@@ -256,7 +317,7 @@ static void *proto_worker(void *arg)
 }
 
 /* scan_groups - the groups the server accepts, in its order of choice. */
-static json_t *scan_groups(scan_t *s, int *dh_bits)
+static json_t *scan_groups(scan_t *s, int *dh_bits, const char **dh_prime)
 {
 	json_t *out = json_array();
 	uint16_t groups[64];
@@ -312,10 +373,13 @@ static json_t *scan_groups(scan_t *s, int *dh_bits)
 		ng--;
 	}
 	*dh_bits = 0;
+	*dh_prime = NULL;
 	if (ndh > 0) {
 		ch_params_t q = { .version = t12->version, .suites = dh, .nsuites = ndh, .sni = s->sni };
-		if (handshake(s, &q, 1, &r) == 0 && r.outcome == CH_SERVER_HELLO)
+		if (handshake(s, &q, 1, &r) == 0 && r.outcome == CH_SERVER_HELLO && r.dh_bits > 0) {
 			*dh_bits = r.dh_bits;
+			*dh_prime = dh_prime_name(r.dh_prime_sha256);
+		}
 	}
 	return out;
 }
@@ -333,7 +397,7 @@ static json_t *suite_json(uint32_t code)
 
 /* add_findings - the weaknesses that follow from what was found. */
 static void add_findings(json_t *o, const scan_t *s, const char *subject, int fs_all,
-			 int fs_some, int dh_bits)
+			 int fs_some, int dh_bits, const char *dh_prime)
 {
 	int rc4 = 0, b64 = 0, exp = 0, null = 0, anon = 0, cbc10 = 0;
 	char ex_rc4[96] = "", ex_b64[96] = "", ex_exp[96] = "", ex_null[96] = "", ex_anon[96] = "";
@@ -383,7 +447,11 @@ static void add_findings(json_t *o, const scan_t *s, const char *subject, int fs
 		finding_add(o, "scan.fs.none", subject, "no suite with ephemeral key exchange");
 	else if (!fs_all)
 		finding_add(o, "scan.fs.partial", subject, "some suites without forward secrecy");
-	if (dh_bits > 0 && dh_bits < 2048)
+	/* Logjam: one precomputation per prime breaks all 1024-bit
+	 * exchanges with it, so a published prime is worse than an own one. */
+	if (dh_bits > 0 && dh_bits <= 1024 && dh_prime != NULL)
+		finding_add(o, "scan.dh.common", subject, "%s", dh_prime);
+	else if (dh_bits > 0 && dh_bits < 2048)
 		finding_add(o, "scan.dh.weak", subject, "DHE prime of %d bits", dh_bits);
 }
 
@@ -461,7 +529,8 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 		s->proto[start_order[k]] = tmp[k];
 
 	int dh_bits = 0;
-	json_t *groups = scan_groups(s, &dh_bits);
+	const char *dh_prime = NULL;
+	json_t *groups = scan_groups(s, &dh_bits, &dh_prime);
 	int fallback = scan_fallback_scsv(s);
 
 	json_t *o = json_object();
@@ -498,6 +567,9 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 	json_object_set_new(o, "server_order_by_protocol", orders);
 	json_object_set_new(o, "groups", groups);
 	json_object_set_new(o, "dh_bits", dh_bits ? json_integer(dh_bits) : json_null());
+	/* the published prime's name, "own" for the server's own, null: no DHE */
+	json_object_set_new(o, "dh_prime", !dh_bits ? json_null() :
+			    json_string(dh_prime ? dh_prime : "own"));
 	json_object_set_new(o, "forward_secrecy", json_string(!fs_some ? "none" : fs_all ? "all" :
 								   "some"));
 	json_object_set_new(o, "secure_renegotiation", ext ? json_boolean(ext->reneg_info) :
@@ -508,12 +580,22 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 		finding_add(o, "scan.fallback_scsv.missing", subject, NULL);
 	json_object_set_new(o, "session_ticket", ext ? json_boolean(ext->ticket) : json_null());
 	json_object_set_new(o, "heartbeat", ext ? json_boolean(ext->heartbeat) : json_null());
+	/* Only a server that speaks the heartbeat extension can bleed. */
+	int bleed = -1;
+	for (int k = NPROTO - 1; k >= 0 && ext && ext->heartbeat; k--)
+		if (&s->proto[k].first == ext)
+			bleed = scan_heartbleed(s, &s->proto[k]);
+	json_object_set_new(o, "heartbleed", bleed < 0 ? json_null() : json_boolean(bleed));
+	if (bleed == 1)
+		finding_add(o, "scan.heartbleed", subject, "the server answered a heartbeat request "
+			    "with more bytes than it carried (they were discarded unread)");
 	json_object_set_new(o, "compression", ext ? json_boolean(ext->compression != 0) :
 			    json_null());
 	const proto_result_t *p12 = &s->proto[4];
 	json_object_set_new(o, "downgrade_sentinel", p12->have_first && s->proto[5].supported ?
 			    json_boolean(p12->first.downgrade == 12) : json_null());
 	json_object_set_new(o, "handshakes", json_integer(s->handshakes));
+	json_object_set_new(o, "refused_connections", json_integer(s->refused));
 	json_object_set_new(o, "duration_ms", json_integer(clock_ms() - t0));
 	json_object_set_new(o, "complete", json_boolean(json_array_size(s->errors) == 0));
 	json_object_set(o, "errors", s->errors);
@@ -522,7 +604,7 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 	for (int k = 0; k < NPROTO; k++)
 		any |= s->proto[k].supported;
 	if (any) {
-		add_findings(o, s, subject, fs_all, fs_some, dh_bits);
+		add_findings(o, s, subject, fs_all, fs_some, dh_bits, dh_prime);
 		if (ext && !ext->reneg_info)
 			finding_add(o, "scan.reneg.insecure", subject, "no renegotiation_info in %s",
 				    ch_version_name(ext->version));

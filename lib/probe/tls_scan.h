@@ -8,13 +8,17 @@
  * the abuse guard and the verb whitelist of smtp_client apply to every
  * one. At most TLS_SCAN_MAX_PARALLEL connections are open at once per
  * address (protocols are scanned in parallel), at most
- * TLS_SCAN_MAX_HANDSHAKES in all, and all before the job deadline.
+ * TLS_SCAN_MAX_HANDSHAKES in all, and all before the job deadline. A
+ * connection the server refuses (a 421 greeting, a reset, a connection
+ * limit) is retried with a backoff shared by the scan's threads.
  *
  * Per protocol: offer up to 128 suites, record the one chosen, remove it,
  * repeat until the server refuses; one or two more hellos tell server
  * from client preference (and the server's order when suites came from
  * several lists). Then supported groups (TLS 1.3 HelloRetryRequests, or
- * the ServerKeyExchange of TLS 1.2), the DHE prime size, and extensions.
+ * the ServerKeyExchange of TLS 1.2), the DHE prime size and whether it
+ * is a published one, extensions, TLS_FALLBACK_SCSV, and, when the server
+ * speaks the heartbeat extension, the safe Heartbleed probe.
  * The result is the address's "tls_scan" object (docs/report-format.md)
  * with findings from lib/mail/findings/scan.def.
  */
@@ -27,6 +31,7 @@
 
 #define TLS_SCAN_MAX_PARALLEL 3
 #define TLS_SCAN_MAX_HANDSHAKES 1500
+#define TLS_SCAN_RETRIES 4	/* per connection the server refuses (link_open) */
 
 /* How the scan gets a socket ready for a ClientHello: open returns a
  * connected fd (0) or -1 with err; close ends that connection. The

@@ -71,9 +71,10 @@ static const char *const known_mx_host[] = { "host", "preference", "addresses_dn
 	NULL };
 static const char *const known_dmarc[] = { "outcome", "record", "policy", NULL };
 static const char *const known_scan[] = { "protocols", "suites", "server_order",
-	"server_order_by_protocol", "groups", "dh_bits", "forward_secrecy", "secure_renegotiation",
+	"server_order_by_protocol", "groups", "dh_bits", "dh_prime", "forward_secrecy", "secure_renegotiation",
 	"extended_master_secret", "fallback_scsv", "session_ticket", "heartbeat", "compression",
-	"downgrade_sentinel", "handshakes", "duration_ms", "complete", "errors", NULL };
+	"downgrade_sentinel", "handshakes", "duration_ms", "complete", "errors", "heartbleed",
+	"refused_connections", NULL };
 
 /* h - append s escaped, or a dash when absent. */
 static void h(strbuf_t *out, const char *s)
@@ -390,6 +391,10 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 	if (rjson_int(scan, "dh_bits", &n)) {
 		row_start(out, "DHE prime", n < 2048 ? "warn" : NULL);
 		strbuf_printf(out, "%lld bits", n);
+		if (rjson_str(scan, "dh_prime") && strcmp(rjson_str(scan, "dh_prime"), "own") != 0) {
+			strbuf_puts(out, ", the published prime ");
+			strbuf_append_html(out, rjson_str(scan, "dh_prime"));
+		}
 		row_end(out);
 	}
 	static const struct {
@@ -402,6 +407,7 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 		{ "fallback_scsv", "Refuses fallback (TLS_FALLBACK_SCSV)", 1 },
 		{ "compression", "TLS compression (CRIME)", 0 },
 		{ "heartbeat", "Heartbeat extension", 0 },
+		{ "heartbleed", "Heartbleed (answers a lying heartbeat)", 0 },
 		{ "session_ticket", "Session tickets", 1 },
 	};
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
@@ -419,6 +425,8 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 		strbuf_printf(out, "%lld", n);
 		if (rjson_int(scan, "duration_ms", &ms))
 			strbuf_printf(out, " in %lld ms", ms);
+		if (rjson_int(scan, "refused_connections", &ms) && ms > 0)
+			strbuf_printf(out, ", %lld connections refused by the server and retried", ms);
 		if (rjson_bool(scan, "complete") == 0)
 			strbuf_puts(out, " <span class=\"warn\">(incomplete: see below)</span>");
 		row_end(out);

@@ -3,8 +3,9 @@
 # exactly the protocol set and the cipher-suite set (by code) that
 # testssl.sh found (fixtures in tests/fixtures/testssl/, recorded by
 # `make testssl-fixtures`), plus the facts each flavour was built for:
-# server order and its order, ChaCha20 first, DHE only, NULL/anonymous
-# findings, and [probe] tls_scan = no.
+# server order and its order, ChaCha20 first, DHE only with its published
+# prime, a published 1024-bit prime (Logjam), RSA and ECDSA certificates,
+# NULL/anonymous findings, and [probe] tls_scan = no.
 . "$(dirname "$0")/../lib/e2e.sh"
 FIX=$E2E_ROOT/tests/fixtures/testssl
 sandbox_up --no-mxray
@@ -14,7 +15,8 @@ mkdir -p "$out"
 
 # flavour:address:domain
 for f in mx1:1.1:sender.test legacy:1.4:legacy.test tls12:5.1:tls12.scan.unsigned.test \
-	chacha:5.2:chacha.scan.unsigned.test dhe:5.3:dhe.scan.unsigned.test null:5.4:null.scan.unsigned.test; do
+	chacha:5.2:chacha.scan.unsigned.test dhe:5.3:dhe.scan.unsigned.test null:5.4:null.scan.unsigned.test \
+	dual:5.5:dual.scan.unsigned.test logjam:5.6:logjam.scan.unsigned.test; do
 	name=${f%%:*} rest=${f#*:}
 	addr=${rest%%:*} domain=${rest#*:}
 	"$E2E_BIN/mxray" check -c "$SANDBOX/mxray.conf" --format json "$domain" >"$out/$name.json" 2>"$out/$name.err"
@@ -94,6 +96,12 @@ want tls12_order "$(scan_get tls12 5.1 '",".join(c["code"] for c in s["suites"][
 # client that lists it first, so the scan (AES-GCM offered first) sees it later.
 want chacha_server_order "$(scan_get chacha 5.2 's["server_order"] and "0xCCA8" in [c["code"] for c in s["suites"]["TLSv1.2"]]')" True
 want dhe_forward_secrecy_all "$(scan_get dhe 5.3 's["forward_secrecy"], s["dh_bits"]')" "('all', 2048)"
+want dhe_prime_published "$(scan_get dhe 5.3 's["dh_prime"]')" "RFC 3526 group 14 (2048 bits)"
+want logjam_common_prime "$(scan_get logjam 5.6 's["dh_bits"], s["dh_prime"], "scan.dh.common" in ids')" \
+	"(1024, 'RFC 5114 section 2.1 (1024 bits)', True)"
+# RSA and ECDSA certificates: suites of both authentications are accepted
+want dual_both_authentications "$(scan_get dual 5.5 '[any("_" + a + "_" in c["name"] for c in s["suites"]["TLSv1.2"]) for a in ("ECDSA", "RSA")]')" \
+	"[True, True]"
 want null_findings "$(scan_get null 5.4 '"scan.cipher.null" in ids and "scan.cipher.anonymous" in ids')" True
 want legacy_tls10_findings "$(scan_get legacy 1.4 '"scan.protocol.tls10_11" in ids and "scan.cbc.tls10" in ids')" True
 want mx1_groups "$(scan_get mx1 1.1 '"x25519" in s["groups"] and s["secure_renegotiation"]')" True

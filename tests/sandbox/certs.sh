@@ -84,6 +84,10 @@ certs_make() {
 	certs_ca
 	for h in $CA_SIGNED_HOSTS; do certs_leaf "$h"; done
 	certs_selfsigned mx2.sender.test
+	# the published RFC 5114 1024-bit DH group, for the Logjam flavour
+	openssl genpkey -genparam -algorithm DH -pkeyopt group:dh_1024_160 \
+		-out "$SANDBOX_DIR/certs/dh1024-rfc5114.pem" >>"$SANDBOX_DIR/logs/certs.log" 2>&1 ||
+		die "DH parameters failed (log: $SANDBOX_DIR/logs/certs.log)"
 	chmod 600 "$SANDBOX_DIR"/ca/ca.key "$SANDBOX_DIR"/certs/*.key
 	chmod 644 "$SANDBOX_DIR"/ca/ca.crt "$SANDBOX_DIR"/certs/*.crt
 }

@@ -32,7 +32,7 @@ LISTENERS="${SANDBOX_NET}.0.53:53/udp ${SANDBOX_NET}.0.53:53/tcp ${SANDBOX_NET}.
  ${SANDBOX_NET}.1.3:25/tcp ${SANDBOX_NET}.1.4:25/tcp ${SANDBOX_NET}.0.80:443/tcp
  ${SANDBOX_NET}.0.88:8891/tcp ${SANDBOX_NET}.0.8:8080/tcp
  ${SANDBOX_NET}.4.1:25/tcp ${SANDBOX_NET}.4.80:443/tcp ${SANDBOX_NET}.4.81:443/tcp
- ${SANDBOX_NET}.5.1:25/tcp ${SANDBOX_NET}.5.2:25/tcp ${SANDBOX_NET}.5.3:25/tcp ${SANDBOX_NET}.5.4:25/tcp ${SANDBOX_NET}.5.5:25/tcp"
+ ${SANDBOX_NET}.5.1:25/tcp ${SANDBOX_NET}.5.2:25/tcp ${SANDBOX_NET}.5.3:25/tcp ${SANDBOX_NET}.5.4:25/tcp ${SANDBOX_NET}.5.5:25/tcp ${SANDBOX_NET}.5.6:25/tcp"
 # What start generates in DIR and a new start replaces.
 GENERATED="ca certs dkim dns postfix spool mail outbox nginx redis run env mxray.conf"
 

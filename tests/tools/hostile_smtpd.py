@@ -24,6 +24,23 @@ within its deadline:
 
 For the last two, CERTDIR is the fourth argument (after PORT).
 
+Scripted TLS servers for the TLS scan (tests/e2e/tls_scan_quirks.sh): the
+first connection gets a real handshake with CERTDIR/quirk.pem (the probe's
+STARTTLS), every later one a hand-made ServerHello and ServerHelloDone
+answering its ClientHello, never a completed handshake; TLS 1.2 with 0xC02F only, other versions
+refused with protocol_version:
+
+  heartbleed      echoes the heartbeat extension and answers a heartbeat
+                  request that claims more than it carries with "memory"
+                  (the marker LEAKED-SERVER-MEMORY)
+  heartbeat_ok    echoes the heartbeat extension and discards such a
+                  request silently (RFC 6520 4)
+  no_scsv         also TLS 1.0 and 1.1 (0xC013) and ignores
+                  TLS_FALLBACK_SCSV
+  busy            the first connection is served; for 1.5 s after the
+                  second one every connection gets "421 4.7.0 too many
+                  connections" (a rate limit); then served again
+
 Test-only code: every send is bounded, the process runs until killed.
 """
 import os
@@ -94,6 +111,70 @@ def ehlo_then(conn, after_starttls):
             conn.sendall(b"502 no\r\n")
 
 
+LEAK = b"LEAKED-SERVER-MEMORY"
+STARTED = {"n": 0, "busy_from": None}
+
+
+def hello_offer(rec):
+    """(client_version, suites) of a ClientHello record, or None."""
+    if len(rec) < 5 + 4 + 2 + 32 + 1 or rec[0] != 0x16 or rec[5] != 1:
+        return None
+    body = rec[9:]
+    version = int.from_bytes(body[0:2], "big")
+    at = 2 + 32
+    at += 1 + body[at]
+    if at + 2 > len(body):
+        return None
+    n = int.from_bytes(body[at:at + 2], "big")
+    suites = [int.from_bytes(body[at + 2 + i:at + 4 + i], "big") for i in range(0, n, 2)]
+    return version, suites
+
+
+def record(ctype, version, data):
+    return bytes([ctype]) + version.to_bytes(2, "big") + len(data).to_bytes(2, "big") + data
+
+
+def server_flight(version, suite, heartbeat):
+    ext = b"\xff\x01\x00\x01\x00"  # renegotiation_info, empty
+    if heartbeat:
+        ext += b"\x00\x0f\x00\x01\x01"  # heartbeat: peer_allowed_to_send
+    sh = (version.to_bytes(2, "big") + os.urandom(32) + b"\x00" + suite.to_bytes(2, "big") +
+          b"\x00" + len(ext).to_bytes(2, "big") + ext)
+    msgs = b"\x02" + len(sh).to_bytes(3, "big") + sh + b"\x0e\x00\x00\x00"
+    return record(0x16, version, msgs)
+
+
+def scripted_tls(conn):
+    """Answers one ClientHello as MODE says (see the usage above)."""
+    rec = read_client_hello(conn)
+    offer = hello_offer(rec) if rec else None
+    if offer is None:
+        return
+    version, suites = offer
+    spoken = (0x0301, 0x0302, 0x0303) if MODE == "no_scsv" else (0x0303,)
+    if version == 0x0303 and 0xC02F in suites:
+        suite = 0xC02F
+    elif version in spoken and 0xC013 in suites:
+        suite = 0xC013  # TLS_FALLBACK_SCSV (0x5600) in the list is ignored
+    else:
+        # handshake_failure for a version it speaks, else protocol_version
+        conn.sendall(record(0x15, 0x0303, b"\x02\x28" if version in spoken else b"\x02\x46"))
+        return
+    conn.sendall(server_flight(version, suite, MODE in ("heartbleed", "heartbeat_ok")))
+    conn.settimeout(5)
+    head = conn.recv(5)
+    if len(head) == 5 and head[0] == 24:
+        body = conn.recv(int.from_bytes(head[3:5], "big"))
+        claimed = int.from_bytes(body[1:3], "big") if len(body) >= 3 else 0
+        if MODE == "heartbleed" and claimed > len(body) - 3:
+            # what a vulnerable OpenSSL does: echo `claimed` bytes from
+            # beyond the request, i.e. its own memory
+            leak = (LEAK * (claimed // len(LEAK) + 1))[:claimed]
+            conn.sendall(record(24, version, b"\x02" + claimed.to_bytes(2, "big") + leak +
+                                os.urandom(16)))
+        time.sleep(1)
+
+
 def serve(conn):
     deadline = time.monotonic() + 60  # never hold a connection for long
     if MODE == "tarpit":
@@ -139,6 +220,24 @@ def serve(conn):
         ehlo_then(conn, short)
     elif MODE in ("long_chain", "huge_cert"):
         ehlo_then(conn, lambda c: tls_with(c, MODE))
+    elif MODE in ("heartbleed", "heartbeat_ok", "no_scsv", "busy"):
+        # The first connection (the probe's own STARTTLS) gets a real
+        # handshake with CERTDIR/quirk.pem, so the address is tested and
+        # scanned; the scan's connections get the scripted answers.
+        STARTED["n"] += 1
+        if STARTED["n"] == 1:
+            ehlo_then(conn, lambda c: tls_with(c, "quirk"))
+            return
+        now = time.monotonic()
+        if MODE != "busy":
+            ehlo_then(conn, scripted_tls)
+            return
+        if STARTED["n"] == 2:
+            STARTED["busy_from"] = now
+        if STARTED["busy_from"] is not None and now - STARTED["busy_from"] < 1.5:
+            conn.sendall(b"421 4.7.0 busy.sender.test too many connections, try later\r\n")
+            return
+        ehlo_then(conn, scripted_tls)
     elif MODE == "silent_ehlo":
         conn.sendall(b"220 hostile.sender.test ESMTP\r\n")
         time.sleep(30)
