@@ -42,6 +42,7 @@
 #include "mail/resolver.h"
 #include "mail/store.h"
 #include "probe/probe.h"
+#include "probe/share.h"
 
 #define WORKER_BLOCK_MS 5000
 
@@ -168,8 +169,15 @@ int main(int argc, char **argv)
 	store_t *s = NULL;
 	long long backoff = 0;
 	while (!daemon_stopping) {
-		if (s == NULL && (s = daemon_store_connect(&cfg, &backoff)) == NULL)
-			continue;
+		if (s == NULL) {
+			if ((s = daemon_store_connect(&cfg, &backoff)) == NULL)
+				continue;
+			/* Connection slots per MX address and recent address
+			 * results are shared with the other workers through the
+			 * same connection: the probe's threads use it only while
+			 * handle() waits for them (probe/share.h). */
+			probe_share(s);
+		}
 		store_entry_t e;
 		int rc = daemon_next_entry(s, &cfg, STORE_STREAM_JOBS, WORKER_BLOCK_MS, &e);
 		if (rc == 0)
@@ -185,12 +193,14 @@ int main(int argc, char **argv)
 				continue;
 		}
 		log_error("redis %s: %s; reconnecting", cfg.redis_address, store_last_error(s));
+		probe_share(NULL);
 		store_free(s);
 		s = NULL;
 		backoff = backoff ? backoff : 250;
 		daemon_sleep_ms(backoff);
 	}
 	log_info("stopping on signal");
+	probe_share(NULL);
 	store_free(s);
 	resolver_free(r);
 	config_free(&cfg);

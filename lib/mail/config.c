@@ -52,6 +52,7 @@ static const config_key_t config_keys[] = {
 	K("probe", "helo_name", CK_STRING, helo_name, ""),
 	K("probe", "smtp_port", CK_PORT, smtp_port, "25"),
 	K("probe", "max_mx", CK_COUNT, max_mx, "10"),
+	K("probe", "connections_per_address", CK_COUNT, connections_per_address, "3"),
 	K("probe", "connect_timeout", CK_DURATION, connect_timeout_ms, "10s"),
 	K("probe", "greeting_timeout", CK_DURATION, greeting_timeout_ms, "30s"),
 	K("probe", "command_timeout", CK_DURATION, command_timeout_ms, "30s"),

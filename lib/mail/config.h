@@ -40,6 +40,7 @@ typedef struct mxray_config {
 	char *helo_name;		/* name we EHLO with */
 	int smtp_port;			/* 25; tests may use others */
 	int max_mx;
+	int connections_per_address;	/* open at once to one MX address, all processes */
 	long long connect_timeout_ms;
 	long long greeting_timeout_ms;
 	long long command_timeout_ms;

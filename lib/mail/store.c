@@ -487,6 +487,71 @@ int store_rate_count(store_t *s, const char *kind, const char *value, long long 
 	return 0;
 }
 
+/* Atomic take of a slot: drop holders older than the hold time (by
+ * Redis's clock, the same for every process), then join if there is room. */
+static const char slot_take_lua[] =
+	"local t = redis.call('TIME')\n"
+	"local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n"
+	"redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))\n"
+	"if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end\n"
+	"redis.call('ZADD', KEYS[1], now, ARGV[1])\n"
+	"redis.call('PEXPIRE', KEYS[1], ARGV[3])\n"
+	"return 1\n";
+
+int store_slot_take(store_t *s, const char *key, const char *holder, int max, long long hold_ms)
+{
+	char k[600];
+	snprintf(k, sizeof(k), "%sslot:%s", s->prefix, key);
+	redisReply *r = redisCommand(s->ctx, "EVAL %s 1 %s %s %d %lld", slot_take_lua, k, holder, max,
+				     hold_ms);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "EVAL slot take");
+	int taken = r->integer == 1;
+	freeReplyObject(r);
+	return taken;
+}
+
+int store_slot_give(store_t *s, const char *key, const char *holder)
+{
+	char k[600];
+	snprintf(k, sizeof(k), "%sslot:%s", s->prefix, key);
+	redisReply *r = redisCommand(s->ctx, "ZREM %s %s", k, holder);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "ZREM slot");
+	freeReplyObject(r);
+	return 0;
+}
+
+int store_cache_put(store_t *s, const char *key, const json_t *value, long long ttl_ms)
+{
+	char k[1100];
+	char *text = json_dumps(value, JSON_COMPACT);
+	if (text == NULL) {
+		snprintf(s->error, sizeof(s->error), "cache %s: value does not serialize", key);
+		return -1;
+	}
+	snprintf(k, sizeof(k), "%scache:%s", s->prefix, key);
+	redisReply *r = redisCommand(s->ctx, "SET %s %s PX %lld", k, text, ttl_ms);
+	free(text);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR)
+		return store_failed(s, r, "SET cache");
+	freeReplyObject(r);
+	return 0;
+}
+
+int store_cache_get(store_t *s, const char *key, char **out)
+{
+	char k[1100];
+	snprintf(k, sizeof(k), "%scache:%s", s->prefix, key);
+	redisReply *r = redisCommand(s->ctx, "GET %s", k);
+	if (r == NULL || (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL))
+		return store_failed(s, r, "GET cache");
+	int found = r->type == REDIS_REPLY_STRING;
+	*out = found ? strndup(r->str, r->len) : NULL;
+	freeReplyObject(r);
+	return found;
+}
+
 const long long store_hist_bounds_ms[STORE_HIST_BUCKETS] = {
 	100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 120000, 300000,
 };

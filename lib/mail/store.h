@@ -109,6 +109,21 @@ int store_counter(store_t *s, const char *name, long long *out);
 int store_rate_count(store_t *s, const char *kind, const char *value, long long window_ms,
 		     long long *count);
 
+/* Connection slots shared by every process on one Redis: at most max
+ * holders of slot key at once (a sorted set of holders scored by when
+ * they took it; a holder older than hold_ms is presumed dead and its slot
+ * freed, so a killed worker blocks nobody for long).
+ * store_slot_take: 1 taken by holder, 0 all taken, -1 error.
+ * store_slot_give: 0 ok, -1 error. */
+int store_slot_take(store_t *s, const char *key, const char *holder, int max, long long hold_ms);
+int store_slot_give(store_t *s, const char *key, const char *holder);
+
+/* A short-lived shared cache of JSON values (the probe's address results).
+ * store_cache_put: 0 ok, -1 error. store_cache_get: 1 found (*out owns
+ * the text), 0 absent or expired, -1 error. */
+int store_cache_put(store_t *s, const char *key, const json_t *value, long long ttl_ms);
+int store_cache_get(store_t *s, const char *key, char **out);
+
 /* Latency histograms: fixed buckets (upper bounds in milliseconds), the
  * same for every histogram so /metrics can print them without knowing
  * who observed what. */

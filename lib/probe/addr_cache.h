@@ -4,9 +4,11 @@
  * domain, or of domains sharing an MX, do not hammer a server (issue 4,
  * DESIGN.md hard rule 2).
  *
- * In-process: a worker's jobs share it; separate processes (several
- * workers, each `mxray check`) do not. Keyed by MX host name, address and
- * port (the result depends on the name: SNI, name match). Bounded
+ * In memory, a process's jobs share it; when the probe shares a Redis
+ * store (share.h: the workers do), every worker on that Redis reuses what
+ * any of them found (ages by the wall clock); `mxray check` keeps its own.
+ * Keyed by MX host name, address and port (the result depends on the
+ * name: SNI, name match). Bounded
  * (ADDR_CACHE_MAX entries, the oldest evicted first); guarded by a mutex.
  * Results cut short by the job deadline are not kept. A reused object
  * carries "reused_age_ms", how old the result is; a fresh one has it null.

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/netio.h"
+#include "probe/conn_limit.h"
 #include "probe/guard.h"
 #include "probe/smtp_client.h"
 
@@ -21,6 +22,7 @@ struct smtp_client {
 	smtp_client_opts_t opts;
 	char peer[NETADDR_STRLEN + 300];	/* "host[ip]" for logs */
 	char *helo_name;
+	conn_slot_t *slot;		/* conn_limit.h; NULL when unlimited */
 	netio_t *io;
 	smtp_state_t state;
 	smtp_fail_t failure;
@@ -160,9 +162,17 @@ smtp_client_t *smtp_client_open(const smtp_client_opts_t *opts, smtp_fail_t *fai
 		*fail = SMTP_FAIL_REFUSED;
 		return NULL;
 	}
+	/* Hold back (hard rule 2): wait for a connection slot of this address. */
+	conn_slot_t *slot = NULL;
+	if (conn_limit_take(opts->addr, opts->port, opts->max_per_address, opts->slot_hold_ms,
+			    opts->job_deadline, &slot, err, errlen) != 0) {
+		*fail = SMTP_FAIL_TIMEOUT;
+		return NULL;
+	}
 	smtp_client_t *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		log_panic("smtp_client_open: out of memory");
+	c->slot = slot;
 	c->opts = *opts;
 	c->opts.addr = NULL;		/* not kept: the caller's memory */
 	c->opts.allow_networks = NULL;
@@ -200,6 +210,7 @@ void smtp_client_close(smtp_client_t *c)
 	if (c == NULL)
 		return;
 	netio_free(c->io);
+	conn_limit_give(c->slot);	/* after the close: the server sees it gone */
 	json_decref(c->transcript);
 	free(c->helo_name);
 	free(c);
@@ -360,6 +371,9 @@ smtp_client_opts_t smtp_client_opts_for(const mxray_config_t *cfg, const char *h
 		.command_timeout_ms = cfg->command_timeout_ms,
 		.tls_timeout_ms = cfg->tls_timeout_ms,
 		.job_deadline = job_deadline,
+		.max_per_address = cfg->connections_per_address,
+		/* no connection outlives its job; the margin covers clock skew */
+		.slot_hold_ms = cfg->job_deadline_ms + 10000,
 	};
 	return o;
 }

@@ -50,6 +50,8 @@ typedef struct smtp_client_opts {
 	long long command_timeout_ms;
 	long long tls_timeout_ms;
 	long long job_deadline;		/* absolute clock_ms(); 0 = none */
+	int max_per_address;		/* open connections to addr at once; 0 = no limit */
+	long long slot_hold_ms;		/* how long a shared slot may count (conn_limit.h) */
 } smtp_client_opts_t;
 
 /* smtp_client_opts_for - the options for one MX address under cfg's

@@ -1,7 +1,10 @@
 #!/bin/sh
 # scale_out.sh - two workers and two reporters on one Redis share the load:
 # a burst of test mails is answered, each exactly once, and both workers
-# take part (docs/scaling.md).
+# take part (docs/scaling.md). Then the two workers probe two domains whose
+# MX is one address at the same time: together they keep to [probe]
+# connections_per_address (3), which two unshared `mxray check` runs, the
+# control, do not.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
@@ -46,4 +49,51 @@ w2=$(grep -c ': job ' "$SANDBOX/logs/mxray-worker-2.log")
 echo "# jobs: worker 1 $w1, worker 2 $w2"
 [ $((w1 + w2)) -eq "$BURST" ] && ok no_job_done_twice || not_ok no_job_done_twice "$w1 + $w2 jobs for $BURST tests"
 [ "$w1" -ge 1 ] && [ "$w2" -ge 1 ] && ok both_workers_share_the_load || not_ok both_workers_share_the_load "$w1 / $w2"
+
+# ---- holding back together: one MX address, two workers ----
+certs=$SANDBOX/quirk-certs
+mkdir -p "$certs"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=capa.sender.test \
+	-keyout "$certs/quirk.key" -out "$certs/quirk.pem" 2>/dev/null
+counter_log=$SANDBOX/logs/counting.log
+setsid timeout 300 python3 tests/tools/hostile_smtpd.py counting "${SANDBOX_NET}.7.117" 25 "$certs" </dev/null \
+	>"$counter_log" 2>&1 &
+echo $! >"$SANDBOX/run/extra-counting.pid"
+for _ in $(seq 1 50); do [ -n "$(ss -Hltn "src ${SANDBOX_NET}.7.117:25")" ] && break; sleep 0.1; done
+# most_open FROM_LINE: the most connections open at once since that log line
+most_open() { tail -n +"$1" "$counter_log" | awk '$1 == "open" && $2 > m {m = $2} END {print m + 0}'; }
+
+# The control: two processes that share nothing (mxray check has no Redis)
+from=$(($(wc -l <"$counter_log") + 1))
+"$E2E_BIN/mxray" check -c "$SANDBOX_CONF" --format json count-a.sender.test >"$SANDBOX/count-a.json" 2>/dev/null &
+c1=$!
+"$E2E_BIN/mxray" check -c "$SANDBOX_CONF" --format json count-b.sender.test >"$SANDBOX/count-b.json" 2>/dev/null &
+c2=$!
+wait "$c1" "$c2"
+control=$(most_open "$from")
+echo "# two unshared mxray check runs: at most $control connections open at once"
+[ "$control" -gt 3 ] && ok unshared_control_exceeds_the_cap ||
+	not_ok unshared_control_exceeds_the_cap "$control open at most: the test could not see a breach"
+
+# The workers: one domain-only job each, queued together
+from=$(($(wc -l <"$counter_log") + 1))
+jobs_before=$(cat "$SANDBOX/logs/mxray-worker.log" "$SANDBOX/logs/mxray-worker-2.log" | grep -c ': job ')
+for d in count-a count-b; do
+	redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR#*:}" XADD mxray:jobs '*' v 1 job \
+		"{\"format\": 1, \"kind\": \"domain\", \"domain\": \"$d.sender.test\", \"reply_to\": null}" >/dev/null
+done
+for _ in $(seq 1 60); do
+	n=$(cat "$SANDBOX/logs/mxray-worker.log" "$SANDBOX/logs/mxray-worker-2.log" | grep -c ': job ')
+	[ "$n" -ge $((jobs_before + 2)) ] && break
+	sleep 1
+done
+together=$(most_open "$from")
+echo "# two workers: at most $together connections open at once"
+[ "$n" -ge $((jobs_before + 2)) ] && ok both_domain_jobs_done || not_ok both_domain_jobs_done "$n jobs logged"
+grep -q 'domain count-a.sender.test' "$SANDBOX/logs/mxray-worker.log" "$SANDBOX/logs/mxray-worker-2.log" &&
+	grep -q 'domain count-b.sender.test' "$SANDBOX/logs/mxray-worker.log" "$SANDBOX/logs/mxray-worker-2.log" &&
+	[ "$(grep -l 'domain count-' "$SANDBOX/logs/mxray-worker.log" "$SANDBOX/logs/mxray-worker-2.log" | wc -l)" -eq 2 ] &&
+	ok each_worker_probed_one || not_ok each_worker_probed_one "$(grep -h 'domain count-' "$SANDBOX"/logs/mxray-worker*.log)"
+[ "$together" -ge 1 ] && [ "$together" -le 3 ] && ok workers_keep_the_cap_together ||
+	not_ok workers_keep_the_cap_together "$together connections open at once"
 e2e_done

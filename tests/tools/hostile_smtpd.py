@@ -37,6 +37,11 @@ refused with protocol_version:
                   request silently (RFC 6520 4)
   no_scsv         also TLS 1.0 and 1.1 (0xC013) and ignores
                   TLS_FALLBACK_SCSV
+  counting        every connection gets a real TLS handshake after
+                  STARTTLS (CERTDIR/quirk.pem), served in threads; each
+                  change of the number of connections open (from EHLO to
+                  their end) is logged as "open N max M"
+                  (tests/e2e/scale_out.sh)
   busy            the first connection is served; for 1.5 s after the
                   second one every connection gets "421 4.7.0 too many
                   connections" (a rate limit); then served again
@@ -47,6 +52,7 @@ import os
 import socket
 import ssl
 import sys
+import threading
 import time
 
 MODE, ADDR = sys.argv[1], sys.argv[2]
@@ -245,14 +251,66 @@ def serve(conn):
         sys.exit("unknown mode " + MODE)
 
 
+OPEN = {"now": 0, "max": 0, "lock": threading.Lock()}
+
+
+def tally(delta):
+    with OPEN["lock"]:
+        OPEN["now"] += delta
+        OPEN["max"] = max(OPEN["max"], OPEN["now"])
+        print("open", OPEN["now"], "max", OPEN["max"], flush=True)
+
+
+def counted(conn):
+    """Serves one connection of the counting mode, keeping the tally.
+
+    A connection counts from its EHLO to its end: the greeting comes 50 ms
+    after the accept, so by the time a client that closed one connection
+    and opened the next says EHLO, the end of the first has been seen, and
+    the tally is what the client held, not this server's own lag."""
+    counting = False
+    try:
+        conn.settimeout(20)
+        time.sleep(0.05)
+        conn.sendall(b"220 counting.sender.test ESMTP\r\n")
+        while True:
+            line = readline(conn)
+            if line is None:
+                return
+            cmd = line.strip().upper()
+            if cmd.startswith(b"EHLO") and not counting:
+                counting = True
+                tally(+1)
+            if cmd.startswith(b"EHLO"):
+                conn.sendall(b"250-counting.sender.test\r\n250 STARTTLS\r\n")
+            elif cmd == b"STARTTLS":
+                conn.sendall(b"220 go ahead\r\n")
+                tls_with(conn, "quirk")
+                return
+            elif cmd == b"QUIT":
+                conn.sendall(b"221 bye\r\n")
+                return
+            else:
+                conn.sendall(b"502 no\r\n")
+    except OSError:
+        pass
+    finally:
+        conn.close()
+        if counting:
+            tally(-1)
+
+
 def main():
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((ADDR, PORT))
-    srv.listen(4)
+    srv.listen(16)
     print("listening", MODE, ADDR, PORT, flush=True)
     while True:
         conn, _ = srv.accept()
+        if MODE == "counting":
+            threading.Thread(target=counted, args=(conn,), daemon=True).start()
+            continue
         try:
             serve(conn)
         except OSError:
