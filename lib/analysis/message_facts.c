@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "analysis/address.h"
+#include "analysis/headers.h"
 #include "analysis/message_facts.h"
 #include "analysis/received.h"
 #include "base/log.h"
@@ -91,6 +92,11 @@ void message_facts_clear(message_facts_t *m)
 	free(m->auto_submitted);
 	free(m->precedence);
 	free(m->list_id);
+	free(m->list_unsubscribe);
+	free(m->list_unsubscribe_post);
+	free_list(m->auth_results, m->auth_results_count);
+	free_list(m->arc_names, m->arc_count);
+	free_list(m->arc_values, m->arc_count);
 	json_decref(m->reply_policy);
 	json_decref(m->dnsbl);
 	free_list(m->received, m->received_count);
@@ -139,6 +145,18 @@ static char *unfold(const char *value, int *cut)
 	return s;
 }
 
+/* keep - room for one more string in *list (allocated at max on first
+ * use); 1 with *count raised, 0 when the list is full. */
+static int keep(char ***list, size_t *count, size_t max)
+{
+	if (*count >= max)
+		return 0;
+	if (*list == NULL && (*list = calloc(max, sizeof(**list))) == NULL)
+		log_panic("message_facts: out of memory");
+	(*count)++;
+	return 1;
+}
+
 void message_facts_header(message_facts_t *m, const char *name, const char *value)
 {
 	char **slot = NULL;
@@ -157,12 +175,39 @@ void message_facts_header(message_facts_t *m, const char *name, const char *valu
 		m->received[m->received_count++] = unfold(value, &m->received_truncated);
 		return;
 	}
-	if (strcasecmp(name, "From") == 0)
+	if (strcasecmp(name, "Authentication-Results") == 0) {
+		if (!keep(&m->auth_results, &m->auth_results_count, FACTS_MAX_AUTH))
+			m->auth_truncated = 1;
+		else
+			m->auth_results[m->auth_results_count - 1] = unfold(value, NULL);
+		return;
+	}
+	if (strncasecmp(name, "ARC-", 4) == 0 && (strcasecmp(name + 4, "Seal") == 0 ||
+	    strcasecmp(name + 4, "Message-Signature") == 0 ||
+	    strcasecmp(name + 4, "Authentication-Results") == 0)) {
+		size_t n = m->arc_count;
+		if (!keep(&m->arc_names, &n, FACTS_MAX_ARC) ||
+		    !keep(&m->arc_values, &m->arc_count, FACTS_MAX_ARC)) {
+			m->auth_truncated = 1;
+			return;
+		}
+		m->arc_names[m->arc_count - 1] = bounded_dup(name, NULL);
+		m->arc_values[m->arc_count - 1] = unfold(value, NULL);
+		return;
+	}
+	if (strcasecmp(name, "From") == 0) {
 		slot = &m->from;
-	else if (strcasecmp(name, "Message-ID") == 0)
+		m->from_count++;
+	} else if (strcasecmp(name, "Message-ID") == 0) {
 		slot = &m->message_id;
-	else if (strcasecmp(name, "Date") == 0)
+		m->message_id_count++;
+	} else if (strcasecmp(name, "Date") == 0) {
 		slot = &m->date;
+		m->date_count++;
+	} else if (strcasecmp(name, "List-Unsubscribe") == 0)
+		slot = &m->list_unsubscribe;
+	else if (strcasecmp(name, "List-Unsubscribe-Post") == 0)
+		slot = &m->list_unsubscribe_post;
 	else if (strcasecmp(name, "Auto-Submitted") == 0)
 		slot = &m->auto_submitted;
 	else if (strcasecmp(name, "Precedence") == 0)
@@ -178,6 +223,38 @@ char *message_facts_domain(const message_facts_t *m)
 	if (!message_facts_null_sender(m))
 		return address_domain(m->mail_from);
 	return address_header_domain(m->from);
+}
+
+/* is_bulk - the mail says it is list or bulk mail (RFC 2369 List-*
+ * fields, Precedence: bulk/list). */
+static int is_bulk(const message_facts_t *m)
+{
+	return m->list_id != NULL || m->list_unsubscribe != NULL ||
+	       (m->precedence != NULL && (strcasecmp(m->precedence, "bulk") == 0 ||
+					  strcasecmp(m->precedence, "list") == 0));
+}
+
+/* header_basics - the "headers" object: From, Date, Message-ID and the
+ * unsubscribe fields as a receiver's checks see them. */
+static json_t *header_basics(const message_facts_t *m)
+{
+	json_t *h = json_object();
+	json_object_set_new(h, "from_count", json_integer(m->from_count));
+	json_object_set_new(h, "from_mailboxes", m->from ? json_integer(header_mailbox_count(m->from))
+							 : json_null());
+	json_object_set_new(h, "date_count", json_integer(m->date_count));
+	json_object_set_new(h, "date_valid", m->date ? json_boolean(received_date(m->date) != -1)
+						     : json_null());
+	json_object_set_new(h, "message_id_count", json_integer(m->message_id_count));
+	json_object_set_new(h, "bulk", json_boolean(is_bulk(m)));
+	record_set_text(h, "list_unsubscribe", m->list_unsubscribe);
+	record_set_text(h, "list_unsubscribe_post", m->list_unsubscribe_post);
+	/* RFC 8058: one-click needs the POST field and an https URI */
+	int one_click = m->list_unsubscribe_post != NULL && m->list_unsubscribe != NULL &&
+			strcasestr(m->list_unsubscribe_post, "List-Unsubscribe=One-Click") != NULL &&
+			strcasestr(m->list_unsubscribe, "<https://") != NULL;
+	json_object_set_new(h, "one_click_unsubscribe", json_boolean(one_click));
+	return h;
 }
 
 json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
@@ -221,6 +298,15 @@ json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
 	if (m->reply_policy)
 		json_object_set_new(o, "reply_policy", json_deep_copy(m->reply_policy));
 	json_object_set_new(o, "dnsbl", m->dnsbl ? json_deep_copy(m->dnsbl) : json_array());
+	json_object_set_new(o, "headers", header_basics(m));
+	json_t *ar = json_array(), *arc = json_array();
+	for (size_t i = 0; i < m->auth_results_count; i++)
+		json_array_append_new(ar, auth_results_parse(m->auth_results[i]));
+	for (size_t i = 0; i < m->arc_count; i++)
+		json_array_append_new(arc, arc_parse(m->arc_names[i], m->arc_values[i]));
+	json_object_set_new(o, "authentication_results", ar);
+	json_object_set_new(o, "arc", arc);
+	json_object_set_new(o, "authentication_truncated", json_boolean(m->auth_truncated));
 	return o;
 }
 

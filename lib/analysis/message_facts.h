@@ -22,6 +22,8 @@
 #define FACTS_TEXT_MAX (RECORD_TEXT_MAX + 1)	/* bytes kept of one string */
 #define FACTS_MAX_RCPT 100
 #define FACTS_MAX_RECEIVED 100
+#define FACTS_MAX_AUTH 16		/* Authentication-Results fields kept */
+#define FACTS_MAX_ARC 48		/* ARC fields kept (16 sets of 3) */
 
 typedef struct client_facts {
 	char ip[NETADDR_STRLEN];	/* "" when unknown */
@@ -39,6 +41,13 @@ typedef struct message_facts {
 	size_t rcpt_count;
 	char *from, *message_id, *date;	/* first of each header */
 	char *auto_submitted, *precedence, *list_id;	/* for the reply policy */
+	int from_count, date_count, message_id_count;	/* fields seen */
+	char *list_unsubscribe, *list_unsubscribe_post;	/* RFC 2369, RFC 8058 */
+	char **auth_results;		/* Authentication-Results, unfolded */
+	size_t auth_results_count;
+	char **arc_names, **arc_values;	/* ARC-* fields, in message order */
+	size_t arc_count;
+	int auth_truncated;		/* more A-R or ARC fields than kept */
 	char **received;		/* unfolded, in message order */
 	size_t received_count;
 	int received_truncated;		/* more, or longer, than kept */

@@ -23,6 +23,61 @@ static int is(const char *a, const char *b)
 	return a != NULL && strcmp(a, b) == 0;
 }
 
+/* assess_headers - From, Date, Message-ID, unsubscribe, and what upstream
+ * hops wrote (ARC, Authentication-Results: information only). */
+static void assess_headers(json_t *msg)
+{
+	json_t *h = json_object_get(msg, "headers");
+	if (json_is_object(h)) {
+		json_t *from = json_object_get(h, "from_count");
+		json_t *boxes = json_object_get(h, "from_mailboxes");
+		if (json_is_integer(from) && json_integer_value(from) != 1)
+			finding_add(h, "message.header.from_count", NULL, "%lld From fields",
+				    (long long)json_integer_value(from));
+		else if (json_is_integer(boxes) && json_integer_value(boxes) > 1)
+			finding_add(h, "message.header.from_multiple", NULL, "%lld mailboxes",
+				    (long long)json_integer_value(boxes));
+		json_t *dates = json_object_get(h, "date_count");
+		if (json_is_integer(dates) && json_integer_value(dates) == 0)
+			finding_add(h, "message.header.date_missing", NULL, NULL);
+		else if (json_is_false(json_object_get(h, "date_valid")))
+			finding_add(h, "message.header.date_invalid", NULL, "%s", str(msg, "date") ?: "");
+		json_t *ids = json_object_get(h, "message_id_count");
+		if (json_is_integer(ids) && json_integer_value(ids) == 0)
+			finding_add(h, "message.header.message_id_missing", NULL, NULL);
+		if (json_is_true(json_object_get(h, "bulk")) &&
+		    json_is_false(json_object_get(h, "one_click_unsubscribe")))
+			finding_add(h, "message.header.unsubscribe_missing", NULL, "%s",
+				    str(h, "list_unsubscribe") ? "List-Unsubscribe without one-click"
+							       : "no List-Unsubscribe");
+	}
+	/* the newest ARC set: the highest instance of an ARC-Seal */
+	json_t *arc = json_object_get(msg, "arc"), *f, *newest = NULL;
+	size_t i;
+	json_array_foreach(arc, i, f)
+		if (is(str(f, "field"), "ARC-Seal") && json_is_integer(json_object_get(f, "instance")) &&
+		    (newest == NULL || json_integer_value(json_object_get(f, "instance")) >
+				       json_integer_value(json_object_get(newest, "instance"))))
+			newest = f;
+	if (newest != NULL)
+		finding_add(msg, "message.arc.present", NULL, "i=%lld cv=%s by %s",
+			    (long long)json_integer_value(json_object_get(newest, "instance")),
+			    str(newest, "cv") ?: "?", str(newest, "domain") ?: "?");
+	else if (json_array_size(arc) > 0)
+		finding_add(msg, "message.arc.present", NULL, "no readable ARC-Seal");
+	json_t *ar = json_object_get(msg, "authentication_results");
+	if (json_array_size(ar) > 0) {
+		char ids[300] = "";
+		size_t o = 0;
+		json_array_foreach(ar, i, f)
+			if (str(f, "authserv_id") && o < sizeof(ids) - 1)
+				o += (size_t)snprintf(ids + o, sizeof(ids) - o, "%s%.60s", o ? ", " : "",
+						      str(f, "authserv_id"));
+		finding_add(msg, "message.auth_results.upstream", NULL, "%zu field(s)%s%s",
+			    json_array_size(ar), ids[0] ? " by " : "", ids);
+	}
+}
+
 static void assess_message(json_t *msg)
 {
 	json_t *tls = json_object_get(msg, "tls");
@@ -60,6 +115,8 @@ static void assess_message(json_t *msg)
 	else if (is(dr, "fail"))
 		finding_add(dmarc, "dmarc.fail", from_dom, "policy applied: %s",
 			    str(dmarc, "applied_policy") ?: "none");
+
+	assess_headers(msg);
 
 	json_t *sigs = json_object_get(msg, "dkim");
 	if (json_is_array(sigs) && json_array_size(sigs) == 0) {
