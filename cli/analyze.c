@@ -28,6 +28,7 @@
 #include "analysis/address.h"
 #include "analysis/dkim_verify.h"
 #include "analysis/dnsbl.h"
+#include "analysis/helo_check.h"
 #include "analysis/dmarc.h"
 #include "analysis/message_facts.h"
 #include "analysis/reply_policy.h"
@@ -222,6 +223,9 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 		mode = REPLY_AUTHENTICATED;
 	m.reply_policy = reply_policy_decide(&m, mode, cfg->mail_from);	/* what the milter would do */
 	m.dnsbl = dnsbl_check(&adns, c.ip[0] ? c.ip : NULL, cfg->milter_dnsbl, &cfg->allow_networks);
+	/* a saved message has no MTA verdict on reverse DNS: HELO only */
+	m.helo_check = helo_check(&adns, c.helo, c.ip[0] ? c.ip : NULL, NULL, NULL,
+				  &cfg->allow_networks);
 
 	char *domain = message_facts_domain(&m);
 	if (domain == NULL) {

@@ -41,6 +41,7 @@
 #include "analysis/address.h"
 #include "analysis/dkim_verify.h"
 #include "analysis/dnsbl.h"
+#include "analysis/helo_check.h"
 #include "analysis/message_facts.h"
 #include "analysis/rate_limit.h"
 #include "analysis/reply_policy.h"
@@ -337,6 +338,8 @@ static sfsistat milter_eom(SMFICTX *ctx)
 	m->facts.reply_policy = reply_policy_decide(&m->facts, milter_reply_mode, milter_cfg.mail_from);
 	m->facts.dnsbl = dnsbl_check(&milter_dns, c->client.ip, milter_cfg.milter_dnsbl,
 				       &milter_cfg.allow_networks);
+	m->facts.helo_check = helo_check(&milter_dns, c->client.helo, c->client.ip[0] ? c->client.ip : NULL,
+					 c->client.name, c->client.ptr, &milter_cfg.allow_networks);
 
 	char err[256];
 	sfsistat ret = SMFIS_ACCEPT;

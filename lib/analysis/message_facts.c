@@ -99,6 +99,7 @@ void message_facts_clear(message_facts_t *m)
 	free_list(m->arc_values, m->arc_count);
 	json_decref(m->reply_policy);
 	json_decref(m->dnsbl);
+	json_decref(m->helo_check);
 	free_list(m->received, m->received_count);
 	json_decref(m->spf);
 	json_decref(m->dkim);
@@ -268,6 +269,8 @@ json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
 	record_set_text(cl, "name", c->name);
 	record_set_text(cl, "ptr", c->ptr);
 	record_set_text(cl, "helo", c->helo);
+	if (m->helo_check)
+		json_object_set_new(cl, "check", json_deep_copy(m->helo_check));
 	json_object_set_new(o, "client", cl);
 
 	if (c->tls_version != NULL) {

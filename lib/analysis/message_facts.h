@@ -55,6 +55,7 @@ typedef struct message_facts {
 	json_t *dkim;			/* owned array; NULL until evaluated */
 	json_t *reply_policy;		/* owned; NULL: not decided (reply) */
 	json_t *dnsbl;			/* owned array; NULL: not checked */
+	json_t *helo_check;		/* owned (helo_check.h); NULL: not checked */
 } message_facts_t;
 
 void client_facts_init(client_facts_t *c);

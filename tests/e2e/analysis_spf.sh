@@ -179,6 +179,12 @@ void alice permerror
 hostile alice permerror
 pass bob pass
 EOF
+# The HELO of that client, judged through the sandbox DNS: client.analysis.test
+# is a name (FQDN) without address records, and Postfix found no PTR for it.
+check=$(python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['message']['client']['check']
+print(c['fqdn'], c['resolves'], sorted(f['id'] for f in c.get('findings', [])))" "$job" 2>&1)
+[ "$check" = "True False ['message.client.no_ptr', 'message.helo.unresolvable']" ] && ok milter_helo_checked_through_dns ||
+	not_ok milter_helo_checked_through_dns "$check"
 # The hostile record cost nothing: the same milter process took every mail.
 [ "$(cat "$SANDBOX/run/mxray-milter.pid")" = "$milter_pid" ] && kill -0 "$milter_pid" 2>/dev/null &&
 	ok milter_survives_hostile_spf || not_ok milter_survives_hostile_spf "milter pid changed or gone"

@@ -85,8 +85,12 @@ j = json.load(open(sys.argv[1]))
 m = j["message"]
 assert j["format"] == 1 and j["kind"] == "mail", j
 assert j["domain"] == "sender.test" and j["reply_to"] == "alice@sender.test", j
+check = m["client"].pop("check")
 assert m["client"] == {"ip": "127.0.0.1", "name": "client.sender.test",
                        "ptr": "client.sender.test", "helo": "client.sender.test"}, m["client"]
+# a loopback client: the HELO is judged as a name, without DNS lookups
+assert check["fqdn"] is True and check["resolves"] is None, check
+assert "loopback" in check["not_checked"], check
 assert m["tls"] == {"version": "TLSv1.3", "cipher": "TLS_AES_256_GCM_SHA384", "bits": 256}, m["tls"]
 assert m["rcpt"] == ["Test@MXRAY.test"], m["rcpt"]
 assert m["from"] == "Alice \\x1b[1m <alice@sender.test>", m["from"]
