@@ -12,18 +12,19 @@
  *	<prefix>reports stream, and only then acknowledges the job (DESIGN.md
  *	hard rule 5): a worker that dies mid-job leaves it pending for reclaim.
  *	A malformed job can never succeed: it is logged and acknowledged.
- *	SIGTERM or SIGINT: finish the current job, then exit 0.
+ *	[worker] jobs threads each take one job at a time, so one process has
+ *	that many domains in flight; every connection to an MX address takes
+ *	a slot of [probe] connections_per_address shared through Redis.
+ *	SIGTERM or SIGINT: finish the current jobs, then exit 0.
  *
  * DIAGNOSTICS
  *	One info line per job (token, domain, duration, addresses tested).
  *	Redis failures are errors; the worker reconnects with a bounded
  *	backoff and never exits because of them.
  *
- * BUGS
- *	No dead-letter stream yet, no reclaim of other consumers' pending
- *	jobs yet, one job at a time.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,48 @@ static int handle(const mxray_config_t *cfg, resolver_t *r, store_t *s, store_en
 	return 0;
 }
 
+/* A job thread: its own Redis connection, the loop of one job at a time. */
+typedef struct job_thread {
+	const mxray_config_t *cfg;
+	resolver_t *r;
+	int n;
+} job_thread_t;
+
+static void *job_loop(void *arg)
+{
+	const job_thread_t *t = arg;
+	store_t *s = NULL;
+	long long backoff = 0;
+	while (!daemon_stopping) {
+		if (s == NULL && (s = daemon_store_connect(t->cfg, &backoff)) == NULL)
+			continue;
+		store_entry_t e;
+		int rc = daemon_next_entry(s, t->cfg, STORE_STREAM_JOBS, WORKER_BLOCK_MS, &e);
+		if (rc == 0)
+			continue;
+		if (rc > 0) {
+			rc = handle(t->cfg, t->r, s, &e);
+			store_entry_clear(&e);
+			if (rc == 1) {
+				daemon_sleep_ms(1000);	/* environment trouble: do not spin */
+				continue;
+			}
+			if (rc == 0)
+				continue;
+		}
+		/* only the first thread speaks for all: N copies say nothing more */
+		if (t->n == 0)
+			log_error("redis %s: %s; reconnecting", t->cfg->redis_address,
+				  store_last_error(s));
+		store_free(s);
+		s = NULL;
+		backoff = backoff ? backoff : 250;
+		daemon_sleep_ms(backoff);
+	}
+	store_free(s);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	mxray_config_t cfg;
@@ -164,44 +207,36 @@ int main(int argc, char **argv)
 	resolver_t *r = resolver_new(&cfg, err, sizeof(err));
 	if (r == NULL)
 		log_fatal("resolver: %s", err);
-	log_info("started: consumer %s, redis %s", cfg.consumer_name, cfg.redis_address);
+	/* Connection slots per MX address and recent address results are
+	 * shared with every worker on this Redis (probe/share.h). */
+	probe_share(&cfg);
+	log_info("started: consumer %s, redis %s, %d jobs at once", cfg.consumer_name,
+		 cfg.redis_address, cfg.worker_jobs);
 
-	store_t *s = NULL;
-	long long backoff = 0;
-	while (!daemon_stopping) {
-		if (s == NULL) {
-			if ((s = daemon_store_connect(&cfg, &backoff)) == NULL)
-				continue;
-			/* Connection slots per MX address and recent address
-			 * results are shared with the other workers through the
-			 * same connection: the probe's threads use it only while
-			 * handle() waits for them (probe/share.h). */
-			probe_share(s);
+	/* [worker] jobs threads, each one job at a time: the resolver is
+	 * thread-safe, every thread has its own Redis connection, and the
+	 * per-address connection slots keep them from crowding one server. */
+	pthread_t *th = calloc((size_t)cfg.worker_jobs, sizeof(*th));
+	job_thread_t *args = calloc((size_t)cfg.worker_jobs, sizeof(*args));
+	if (th == NULL || args == NULL)
+		log_fatal("out of memory for %d job threads", cfg.worker_jobs);
+	int started = 0;
+	for (int i = 0; i < cfg.worker_jobs; i++) {
+		args[i] = (job_thread_t){ &cfg, r, i };
+		if (pthread_create(&th[started], NULL, job_loop, &args[i]) != 0) {
+			log_error("could start only %d of %d job threads", started, cfg.worker_jobs);
+			break;
 		}
-		store_entry_t e;
-		int rc = daemon_next_entry(s, &cfg, STORE_STREAM_JOBS, WORKER_BLOCK_MS, &e);
-		if (rc == 0)
-			continue;
-		if (rc > 0) {
-			rc = handle(&cfg, r, s, &e);
-			store_entry_clear(&e);
-			if (rc == 1) {
-				daemon_sleep_ms(1000);	/* environment trouble: do not spin */
-				continue;
-			}
-			if (rc == 0)
-				continue;
-		}
-		log_error("redis %s: %s; reconnecting", cfg.redis_address, store_last_error(s));
-		probe_share(NULL);
-		store_free(s);
-		s = NULL;
-		backoff = backoff ? backoff : 250;
-		daemon_sleep_ms(backoff);
+		started++;
 	}
+	if (started == 0)
+		log_fatal("no job thread could be started");
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
 	log_info("stopping on signal");
+	free(th);
+	free(args);
 	probe_share(NULL);
-	store_free(s);
 	resolver_free(r);
 	config_free(&cfg);
 	return 0;

@@ -71,6 +71,7 @@ static const config_key_t config_keys[] = {
 	K("milter", "dnsbl", CK_STRING, milter_dnsbl, "zen.spamhaus.org bl.spamcop.net"),
 	K("worker", "consumer", CK_STRING, consumer_name, ""),
 	K("worker", "user", CK_STRING, worker_user, ""),
+	K("worker", "jobs", CK_COUNT, worker_jobs, "8"),
 	K("report", "base_url", CK_STRING, base_url, "http://localhost:8080"),
 	K("report", "ttl", CK_DURATION, report_ttl_ms, "72h"),
 	K("http", "listen", CK_STRING, http_listen, "127.0.0.1:8080"),

@@ -60,6 +60,7 @@ typedef struct mxray_config {
 
 	/* [worker] */
 	char *consumer_name;		/* default host-pid */
+	int worker_jobs;		/* jobs one worker process runs at once */
 	char *worker_user;
 
 	/* [report] */

@@ -108,6 +108,11 @@ const char *store_last_error(const store_t *s)
 	return s->error;
 }
 
+int store_broken(const store_t *s)
+{
+	return s->ctx == NULL || s->ctx->err != 0;
+}
+
 /* store_failed - note why a command failed; frees reply. Returns -1. */
 static int store_failed(store_t *s, redisReply *reply, const char *what)
 {

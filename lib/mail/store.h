@@ -44,6 +44,8 @@ store_t *store_connect(const mxray_config_t *cfg, long long timeout_ms, char *er
 void store_free(store_t *s);
 /* store_last_error - text of the last failure on this connection. */
 const char *store_last_error(const store_t *s);
+/* store_broken - 1 when the connection is lost for good (reconnect). */
+int store_broken(const store_t *s);
 
 /* store_job_add - XADD a job; 0 ok, -1 on failure. */
 int store_job_add(store_t *s, const json_t *job);

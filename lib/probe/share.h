@@ -3,19 +3,23 @@
  * mxray processes: connection slots per MX address (conn_limit.h) and
  * recent address results (addr_cache.h).
  *
- * The worker hands its own store connection over at start-up; mxray check
- * has no Redis and shares nothing. One hiredis connection is not
- * thread-safe, and the TLS scan runs threads, so every use is between
- * probe_share_begin and probe_share_end, which hold a lock.
+ * The worker turns sharing on at start-up with its configuration; this
+ * module then owns one Redis connection of its own, made when first
+ * needed and made again (at most once a second) after Redis went away.
+ * mxray check has no Redis and shares nothing. One hiredis connection is
+ * not thread-safe, and the worker's jobs and the TLS scan run in threads,
+ * so every use is between probe_share_begin and probe_share_end, which
+ * hold a lock.
  */
 #ifndef MXRAY_PROBE_SHARE_H
 #define MXRAY_PROBE_SHARE_H
 
+#include "mail/config.h"
 #include "mail/store.h"
 
-/* probe_share - share through st from now on (NULL: stop sharing). st
- * stays the caller's and must outlive every probe. */
-void probe_share(store_t *st);
+/* probe_share - share through the Redis of cfg from now on (NULL: stop
+ * sharing and close the connection). cfg must outlive every probe. */
+void probe_share(const mxray_config_t *cfg);
 /* probe_share_begin - the shared store, locked; NULL (and not locked)
  * when nothing is shared. */
 store_t *probe_share_begin(void);

@@ -460,6 +460,22 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 	html_more(out, scan, known_scan);
 }
 
+/* html_cert_verdict - the rows "Certificate" (verified, or why not) and
+ * "Name match" of a handshake's "tls" object. */
+static void html_cert_verdict(const json_t *tls, strbuf_t *out)
+{
+	row_start(out, "Certificate", NULL);
+	html_bool(out, rjson_bool(tls, "verified"), "verified", "not verified");
+	if (rjson_str(tls, "verify_error")) {
+		strbuf_puts(out, ": ");
+		strbuf_append_html(out, rjson_str(tls, "verify_error"));
+	}
+	row_end(out);
+	row_start(out, "Name match", NULL);
+	html_bool(out, rjson_bool(tls, "name_match"), "yes", "no");
+	row_end(out);
+}
+
 static void html_address(const json_t *a, strbuf_t *out)
 {
 	const char *state = rjson_str(a, "state");
@@ -509,16 +525,7 @@ static void html_address(const json_t *a, strbuf_t *out)
 		}
 		row_end(out);
 		row_text(out, "Key exchange", rjson_str(tls, "group"), NULL);
-		row_start(out, "Certificate", NULL);
-		html_bool(out, rjson_bool(tls, "verified"), "verified", "not verified");
-		if (rjson_str(tls, "verify_error")) {
-			strbuf_puts(out, ": ");
-			strbuf_append_html(out, rjson_str(tls, "verify_error"));
-		}
-		row_end(out);
-		row_start(out, "Name match", NULL);
-		html_bool(out, rjson_bool(tls, "name_match"), "yes", "no");
-		row_end(out);
+		html_cert_verdict(tls, out);
 		row_text(out, "Certificate key", rjson_str(tls, "key_type"), NULL);
 	}
 	strbuf_puts(out, "</table>\n<h4>EHLO extensions</h4>\n");
@@ -546,16 +553,7 @@ static void html_address(const json_t *a, strbuf_t *out)
 			h(out, rjson_str(o, "cipher"));
 			strbuf_puts(out, "</code>)");
 			row_end(out);
-			row_start(out, "Certificate", NULL);
-			html_bool(out, rjson_bool(o, "verified"), "verified", "not verified");
-			if (rjson_str(o, "verify_error")) {
-				strbuf_puts(out, ": ");
-				strbuf_append_html(out, rjson_str(o, "verify_error"));
-			}
-			row_end(out);
-			row_start(out, "Name match", NULL);
-			html_bool(out, rjson_bool(o, "name_match"), "yes", "no");
-			row_end(out);
+			html_cert_verdict(o, out);
 			strbuf_puts(out, "</table>\n");
 			html_chain(rjson_arr(o, "chain"), rjson_str(o, "key_type"), out);
 		}

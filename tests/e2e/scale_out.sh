@@ -4,15 +4,30 @@
 # take part (docs/scaling.md). Then the two workers probe two domains whose
 # MX is one address at the same time: together they keep to [probe]
 # connections_per_address (3), which two unshared `mxray check` runs, the
-# control, do not.
+# control, do not. Last, one worker alone runs two jobs at once.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
 
 BURST=8
 sandbox_up
-# The second reporter needs an HTTP address of its own.
+# Scale-out across processes: both workers run one job at a time, so the
+# burst must spread over them (with [worker] jobs = 8, one process would
+# take all 8). The sandbox's worker is restarted with that setting, its
+# log and PID file kept. The second reporter needs an HTTP address of its own.
 sed "s|^listen = .*|listen = ${SANDBOX_NET}.0.9:8080|" "$SANDBOX_CONF" >"$SANDBOX/mxray-2.conf"
+printf '\n[worker]\njobs = 1\n' >>"$SANDBOX/mxray-2.conf"
+sed 's/^\[worker\]$/[worker]\njobs = 1/' "$SANDBOX_CONF" >"$SANDBOX/mxray-1.conf"
+grep -q '^jobs = 1' "$SANDBOX/mxray-1.conf" || printf '\n[worker]\njobs = 1\n' >>"$SANDBOX/mxray-1.conf"
+# stop_pidfile FILE: TERM the process in FILE and wait (bounded) for it
+stop_pidfile() {
+	p=$(cat "$1" 2>/dev/null) || return 0
+	kill "$p" 2>/dev/null
+	for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+}
+stop_pidfile "$SANDBOX/run/mxray-worker.pid"
+setsid "$E2E_BIN/mxray-worker" -c "$SANDBOX/mxray-1.conf" </dev/null >>"$SANDBOX/logs/mxray-worker.log" 2>&1 &
+echo $! >"$SANDBOX/run/mxray-worker.pid"
 for d in worker reporter; do
 	setsid "$E2E_BIN/mxray-$d" -c "$SANDBOX/mxray-2.conf" </dev/null \
 		>>"$SANDBOX/logs/mxray-$d-2.log" 2>&1 &
@@ -96,4 +111,43 @@ grep -q 'domain count-a.sender.test' "$SANDBOX/logs/mxray-worker.log" "$SANDBOX/
 	ok each_worker_probed_one || not_ok each_worker_probed_one "$(grep -h 'domain count-' "$SANDBOX"/logs/mxray-worker*.log)"
 [ "$together" -ge 1 ] && [ "$together" -le 3 ] && ok workers_keep_the_cap_together ||
 	not_ok workers_keep_the_cap_together "$together connections open at once"
+
+# ---- one worker, several jobs at once ([worker] jobs) ----
+# Both one-job workers stop; a worker with the default [worker] jobs (8)
+# takes two new domains, and its threads probe both at once: the jobs'
+# spans (end time minus duration, from its log) overlap.
+stop_pidfile "$SANDBOX/run/extra-mxray-worker-2.pid"
+stop_pidfile "$SANDBOX/run/mxray-worker.pid"
+setsid "$E2E_BIN/mxray-worker" -c "$SANDBOX_CONF" </dev/null >>"$SANDBOX/logs/mxray-worker-3.log" 2>&1 &
+echo $! >"$SANDBOX/run/extra-mxray-worker-3.pid"
+sleep 1
+for d in count-c count-d; do
+	redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR#*:}" XADD mxray:jobs '*' v 1 job \
+		"{\"format\": 1, \"kind\": \"domain\", \"domain\": \"$d.sender.test\", \"reply_to\": null}" >/dev/null
+done
+for _ in $(seq 1 60); do
+	[ "$(grep -c 'domain count-[cd].sender.test' "$SANDBOX/logs/mxray-worker-3.log")" -ge 2 ] && break
+	sleep 1
+done
+spans=$(python3 - "$SANDBOX/logs/mxray-worker-3.log" <<'PY'
+import datetime, re, sys
+spans = []
+for line in open(sys.argv[1]):
+    m = re.match(r"(\S+) mxray-worker: info: job \S+ token \S+ domain count-[cd]\S* .*: (\d+) ms,", line)
+    if m:
+        end = datetime.datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp() * 1000
+        spans.append((end - int(m.group(2)), end))
+if len(spans) != 2:
+    print("found %d jobs" % len(spans))
+else:
+    (a0, a1), (b0, b1) = spans
+    print("overlap %d ms" % max(0, min(a1, b1) - max(a0, b0)))
+PY
+)
+echo "# one worker, two jobs: $spans"
+case "$spans" in
+"overlap 0 ms" | found*) not_ok one_worker_runs_jobs_at_once "$spans" ;;
+overlap*) ok one_worker_runs_jobs_at_once ;;
+*) not_ok one_worker_runs_jobs_at_once "$spans" ;;
+esac
 e2e_done

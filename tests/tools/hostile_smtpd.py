@@ -97,7 +97,9 @@ def readline(conn, limit=4096):
     return data
 
 
-def ehlo_then(conn, after_starttls):
+def ehlo_then(conn, after_starttls, on_ehlo=None):
+    """Greets, answers EHLO (calling on_ehlo first), and hands the socket
+    to after_starttls once STARTTLS is answered."""
     conn.sendall(b"220 hostile.sender.test ESMTP\r\n")
     while True:
         line = readline(conn)
@@ -105,6 +107,8 @@ def ehlo_then(conn, after_starttls):
             return
         cmd = line.strip().upper()
         if cmd.startswith(b"EHLO"):
+            if on_ehlo:
+                on_ehlo()
             conn.sendall(b"250-hostile.sender.test\r\n250 STARTTLS\r\n")
         elif cmd == b"STARTTLS":
             conn.sendall(b"220 go ahead\r\n")
@@ -268,30 +272,17 @@ def counted(conn):
     after the accept, so by the time a client that closed one connection
     and opened the next says EHLO, the end of the first has been seen, and
     the tally is what the client held, not this server's own lag."""
-    counting = False
+    counting = []
+
+    def first_ehlo():
+        if not counting:
+            counting.append(True)
+            tally(+1)
+
     try:
         conn.settimeout(20)
         time.sleep(0.05)
-        conn.sendall(b"220 counting.sender.test ESMTP\r\n")
-        while True:
-            line = readline(conn)
-            if line is None:
-                return
-            cmd = line.strip().upper()
-            if cmd.startswith(b"EHLO") and not counting:
-                counting = True
-                tally(+1)
-            if cmd.startswith(b"EHLO"):
-                conn.sendall(b"250-counting.sender.test\r\n250 STARTTLS\r\n")
-            elif cmd == b"STARTTLS":
-                conn.sendall(b"220 go ahead\r\n")
-                tls_with(conn, "quirk")
-                return
-            elif cmd == b"QUIT":
-                conn.sendall(b"221 bye\r\n")
-                return
-            else:
-                conn.sendall(b"502 no\r\n")
+        ehlo_then(conn, lambda c: tls_with(c, "quirk"), first_ehlo)
     except OSError:
         pass
     finally:
