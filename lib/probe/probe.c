@@ -4,7 +4,9 @@
  * Trusts the resolver's answers only as data to look at; every address is
  * checked by the abuse guard (inside smtp_client_open) before a connect.
  */
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/clock.h"
@@ -23,6 +25,84 @@
 #include "probe/tls_scan.h"
 #include "probe/tlsrpt.h"
 
+/* One address of one MX host to probe, and its result. */
+typedef struct addr_task {
+	const mxray_config_t *cfg;
+	resolver_t *r;
+	SSL_CTX *tls;
+	const char *host;
+	const netaddr_t *addr;
+	dnssec_status_t dnssec;		/* of the host's address records */
+	long long job_deadline;
+	json_t *result;
+} addr_task_t;
+
+/* probe_one - the address object: reused, refused or probed (with the
+ * TLS scan), then PTR and greeting checks. */
+static void probe_one(addr_task_t *t)
+{
+	const mxray_config_t *cfg = t->cfg;
+	/* Probed moments ago by an earlier job: reuse it (addr_cache.h). */
+	json_t *ao = t->dnssec == DNSSEC_BOGUS ? NULL : addr_cache_get(cfg, t->host, t->addr);
+	int reused = ao != NULL;
+	if (reused) {
+		/* with its TLS scan, if any */
+	} else if (t->dnssec == DNSSEC_BOGUS)
+		ao = smtp_probe_not_tested(t->addr, "the address records failed DNSSEC validation "
+					   "(bogus)");
+	else if (clock_ms() >= t->job_deadline)
+		ao = smtp_probe_not_tested(t->addr, "job deadline reached");
+	else
+		ao = smtp_probe_address(cfg, t->tls, t->host, t->addr, t->job_deadline);
+	/* The TLS scan (issue 5): new connections, after a STARTTLS that worked. */
+	const char *st = json_string_value(json_object_get(ao, "starttls"));
+	if (!reused && strcmp(cfg->tls_scan, "yes") == 0 && st && strcmp(st, "ok") == 0)
+		json_object_set_new(ao, "tls_scan", tls_scan_address(cfg, t->host, t->addr,
+								     t->job_deadline));
+	addr_cache_put(cfg, t->host, t->addr, ao);
+	json_object_set_new(ao, "ptr", ptr_check(t->r, t->addr, t->host));
+	greeting_assess(ao, t->host);
+	t->result = ao;
+}
+
+/* The addresses of a domain are probed in parallel, PROBE_PARALLEL at
+ * once: each server still sees at most [probe] connections_per_address
+ * connections (conn_limit.h), but a slow MX no longer holds up the next. */
+#define PROBE_PARALLEL 8
+
+typedef struct addr_pool {
+	addr_task_t *tasks;
+	size_t n, next;
+	pthread_mutex_t lock;
+} addr_pool_t;
+
+static void *addr_worker(void *arg)
+{
+	addr_pool_t *pool = arg;
+	for (;;) {
+		pthread_mutex_lock(&pool->lock);
+		size_t i = pool->next < pool->n ? pool->next++ : pool->n;
+		pthread_mutex_unlock(&pool->lock);
+		if (i == pool->n)
+			return NULL;
+		probe_one(&pool->tasks[i]);
+	}
+}
+
+static void probe_all(addr_task_t *tasks, size_t n)
+{
+	addr_pool_t pool = { tasks, n, 0, PTHREAD_MUTEX_INITIALIZER };
+	pthread_t th[PROBE_PARALLEL];
+	size_t nth = 0;
+	for (size_t k = 0; k < PROBE_PARALLEL && k + 1 < n; k++)
+		if (pthread_create(&th[nth], NULL, addr_worker, &pool) == 0)
+			nth++;
+	addr_worker(&pool);	/* this thread works too */
+	for (size_t k = 0; k < nth; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&pool.lock);
+}
+
 json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domain, char *err,
 		     size_t errlen)
 {
@@ -40,53 +120,47 @@ json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domai
 		SSL_CTX_free(tls);
 		return NULL;
 	}
-	json_t *hosts = json_array();
+	/* Every host's addresses first, then all addresses probed at once. */
+	mx_addrs_t *addrs = calloc(mx.count ? mx.count : 1, sizeof(*addrs));
+	addr_task_t *tasks = calloc(mx.count * 2 * MX_ADDRESSES_MAX + 1, sizeof(*tasks));
+	if (addrs == NULL || tasks == NULL)
+		log_panic("probe_domain: out of memory");
+	size_t ntasks = 0;
 	for (size_t i = 0; i < mx.count; i++) {
-		const mx_host_t *h = &mx.hosts[i];
-		mx_addrs_t addrs;
-		if (mx_addresses(r, h->name, &addrs, err, errlen) != 0) {
-			json_decref(hosts);
+		if (mx_addresses(r, mx.hosts[i].name, &addrs[i], err, errlen) != 0) {
+			free(addrs);
+			free(tasks);
 			mx_list_free(&mx);
 			SSL_CTX_free(tls);
 			return NULL;
 		}
+		for (size_t k = 0; k < addrs[i].count; k++)
+			tasks[ntasks++] = (addr_task_t){ cfg, r, tls, mx.hosts[i].name, &addrs[i].addrs[k],
+							 addrs[i].dnssec, job_deadline, NULL };
+	}
+	probe_all(tasks, ntasks);
+
+	json_t *hosts = json_array();
+	size_t t = 0;
+	for (size_t i = 0; i < mx.count; i++) {
+		const mx_host_t *h = &mx.hosts[i];
 		json_t *ho = json_object();
 		json_t *list = json_array();
 		record_set_text(ho, "host", h->name);
 		json_object_set_new(ho, "preference", json_integer(h->preference));
 		json_object_set_new(ho, "addresses_dnssec",
-				    json_string(dnssec_status_name(addrs.dnssec)));
-		record_set_text(ho, "addresses_problem", addrs.problem[0] ? addrs.problem : NULL);
-		for (size_t k = 0; k < addrs.count; k++) {
-			/* Probed moments ago by an earlier job: reuse it (addr_cache.h). */
-			json_t *ao = addrs.dnssec == DNSSEC_BOGUS ? NULL :
-				     addr_cache_get(cfg, h->name, &addrs.addrs[k]);
-			int reused = ao != NULL;
-			if (reused) {
-				/* with its TLS scan, if any */
-			} else if (addrs.dnssec == DNSSEC_BOGUS)
-				ao = smtp_probe_not_tested(&addrs.addrs[k], "the address records failed "
-							   "DNSSEC validation (bogus)");
-			else if (clock_ms() >= job_deadline)
-				ao = smtp_probe_not_tested(&addrs.addrs[k], "job deadline reached");
-			else
-				ao = smtp_probe_address(cfg, tls, h->name, &addrs.addrs[k], job_deadline);
-			/* The TLS scan (issue 5): new connections, after a STARTTLS that worked. */
-			const char *st = json_string_value(json_object_get(ao, "starttls"));
-			if (!reused && strcmp(cfg->tls_scan, "yes") == 0 && st && strcmp(st, "ok") == 0)
-				json_object_set_new(ao, "tls_scan", tls_scan_address(cfg, h->name,
-						    &addrs.addrs[k], job_deadline));
-			addr_cache_put(cfg, h->name, &addrs.addrs[k], ao);
-			json_object_set_new(ao, "ptr", ptr_check(r, &addrs.addrs[k], h->name));
-			greeting_assess(ao, h->name);
-			json_array_append_new(list, ao);
-		}
+				    json_string(dnssec_status_name(addrs[i].dnssec)));
+		record_set_text(ho, "addresses_problem", addrs[i].problem[0] ? addrs[i].problem : NULL);
+		for (size_t k = 0; k < addrs[i].count; k++)
+			json_array_append_new(list, tasks[t++].result);
 		json_object_set_new(ho, "addresses", list);
-		mx_host_assess(ho, h->name, &addrs);
+		mx_host_assess(ho, h->name, &addrs[i]);
 		json_object_set_new(ho, "caa", caa_check(r, h->name));
 		dane_check_mx(cfg, r, ho);
 		json_array_append_new(hosts, ho);
 	}
+	free(tasks);
+	free(addrs);
 	json_t *dns = json_object();
 	json_object_set(dns, "mx", mx.dns);
 	/* The domain's transport policies (issue 4): MTA-STS checks every MX. */

@@ -36,7 +36,11 @@ typedef struct proto_result {
 	int server_order;		/* 1 server, 0 client, -1 unknown (< 2 suites) */
 	ch_reply_t first;		/* the first ServerHello (extensions) */
 	int have_first;
+	int parts;			/* interleaved parts its offer list was walked in */
+	int state;			/* part 0's first answer: 0 not yet, 1 spoken, -1 not */
 } proto_result_t;
+
+struct part_task;
 
 typedef struct scan {
 	const tls_scan_link_t *link;
@@ -47,7 +51,8 @@ typedef struct scan {
 	json_t *errors;
 	long long backoff_ms;		/* wait before the next connection (link_open) */
 	int refused;			/* connections the server refused */
-	int next_proto;
+	struct part_task *tasks;	/* the work of the current phase */
+	int ntasks, next_task;
 	proto_result_t proto[NPROTO];
 } scan_t;
 
@@ -209,13 +214,17 @@ static int is_chacha(uint32_t code)
 	return (code >= 0xCCA8 && code <= 0xCCAE) || code == 0x1303;
 }
 
-/* scan_proto - which suites version v accepts, and in what order. */
-static void scan_proto(scan_t *s, proto_result_t *pr)
+/* scan_part - the suites version v accepts among part `part` of
+ * `nparts` interleaved parts of the offer list (a list of ~330 TLS 1.2
+ * suites is too long to walk one hello at a time on a slow link: its parts
+ * are walked in parallel, within the connection cap). Part 0 speaks
+ * first: when its first hello shows the protocol is not spoken, the other
+ * parts send nothing. */
+static void scan_part(scan_t *s, proto_result_t *pr, int part, int nparts)
 {
-	static const size_t chunk_max = CH_MAX_SUITES;
 	uint32_t all[MAX_SUITES], rem[CH_MAX_SUITES];
-	size_t nall = offer_list(pr->version, all);
-	int v = pr->version, chunks = 0;
+	size_t nall = offer_list(pr->version, all), nrem = 0;
+	int v = pr->version, first = 1;
 	ch_params_t p = { .version = v, .sni = s->sni, .key_share_x25519 = 1 };
 	ch_reply_t r;
 
@@ -228,37 +237,84 @@ static void scan_proto(scan_t *s, proto_result_t *pr)
 				if (tls_suite_find(r.ssl2_suites[i]))
 					pr->accepted[pr->naccepted++] = r.ssl2_suites[i];
 		}
+		pr->state = -1;
 		return;
 	}
-	for (size_t start = 0; start < nall; start += chunk_max) {
-		size_t nrem = nall - start < chunk_max ? nall - start : chunk_max;
-		int found = 0;
-		memcpy(rem, all + start, nrem * sizeof(*rem));
-		chunks++;
-		while (nrem > 0) {
-			p.suites = rem;
-			p.nsuites = nrem;
-			if (handshake(s, &p, 0, &r) != 0)
-				return;
-			int i = chosen(&r, v, rem, nrem);
-			if (i < 0) {
-				/* a lower version or "protocol_version": not this protocol */
-				if (!found && pr->naccepted == 0 &&
-				    ((r.outcome == CH_SERVER_HELLO && r.version != v) ||
-				     (r.outcome == CH_ALERT && r.alert_desc == 70)))
-					return;
+	if (part > 0) {
+		/* wait (bounded) for part 0's first answer */
+		for (;;) {
+			pthread_mutex_lock(&s->lock);
+			int st = pr->state;
+			pthread_mutex_unlock(&s->lock);
+			if (st == 1)
 				break;
-			}
-			if (!pr->have_first) {
-				pr->first = r;
-				pr->have_first = 1;
-			}
-			found = 1;
-			if (pr->naccepted < MAX_SUITES)
-				pr->accepted[pr->naccepted++] = rem[i];
-			remove_at(rem, &nrem, (size_t)i);
+			if (st < 0 || clock_ms() >= s->deadline)
+				return;
+			struct timespec ts = { 0, 10 * 1000000L };
+			nanosleep(&ts, NULL);
 		}
 	}
+	for (size_t i = (size_t)part; i < nall && nrem < CH_MAX_SUITES; i += (size_t)nparts)
+		rem[nrem++] = all[i];
+	while (nrem > 0) {
+		p.suites = rem;
+		p.nsuites = nrem;
+		int i = -1;
+		if (handshake(s, &p, 0, &r) == 0)
+			i = chosen(&r, v, rem, nrem);
+		if (part == 0 && first) {
+			/* a lower version or "protocol_version" (or no answer at
+			 * all): the protocol is not spoken, the other parts stop */
+			pthread_mutex_lock(&s->lock);
+			pr->state = i >= 0 || (r.outcome == CH_ALERT && r.alert_desc != 70) ? 1 : -1;
+			pthread_mutex_unlock(&s->lock);
+			first = 0;
+		}
+		if (i < 0)
+			break;
+		pthread_mutex_lock(&s->lock);
+		if (!pr->have_first) {
+			pr->first = r;
+			pr->have_first = 1;
+		}
+		if (pr->naccepted < MAX_SUITES)
+			pr->accepted[pr->naccepted++] = rem[i];
+		pthread_mutex_unlock(&s->lock);
+		remove_at(rem, &nrem, (size_t)i);
+	}
+	if (part == 0 && first) {
+		pthread_mutex_lock(&s->lock);
+		pr->state = -1;	/* no hello could be sent */
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+/* parts_of - into how many interleaved parts version v's offer list is
+ * split: one for a short list, else enough for CH_MAX_SUITES each and at
+ * least one per scanning thread. */
+static int parts_of(int v)
+{
+	uint32_t all[MAX_SUITES];
+	size_t nall = offer_list(v, all);
+	if (v == CH_SSL2 || nall <= CH_MAX_SUITES)
+		return 1;
+	size_t n = (nall + CH_MAX_SUITES - 1) / CH_MAX_SUITES;
+	return (int)(n < TLS_SCAN_MAX_PARALLEL ? TLS_SCAN_MAX_PARALLEL : n);
+}
+
+/* scan_order - after every part: supported or not, and whether the server
+ * or the client chooses (and, when it is the server and the suites came
+ * from several parts, the server's whole order). */
+static void scan_order(scan_t *s, proto_result_t *pr)
+{
+	static const size_t chunk_max = CH_MAX_SUITES;
+	uint32_t rem[CH_MAX_SUITES];
+	int v = pr->version, chunks = pr->parts;
+	ch_params_t p = { .version = v, .sni = s->sni, .key_share_x25519 = 1 };
+	ch_reply_t r;
+
+	if (v == CH_SSL2)
+		return;
 	pr->supported = pr->naccepted > 0;
 	pr->server_order = -1;
 	if (pr->naccepted < 2)
@@ -285,6 +341,22 @@ static void scan_proto(scan_t *s, proto_result_t *pr)
 	int i = chosen(&r, v, rem, n);
 	if (i < 0)
 		return;
+	if (i == 0 && chunks > 1) {
+		/* Parts found the suites in no particular order, so the suite
+		 * we put first may also be the server's favourite: offer it
+		 * last too. A server that follows us takes the new first. */
+		uint32_t picked = rem[0];
+		memmove(rem, rem + 1, (n - 1) * sizeof(*rem));
+		rem[n - 1] = picked;
+		for (size_t k = 1; k + 1 < n && is_chacha(rem[0]); k++)	/* as above */
+			if (!is_chacha(rem[k])) {
+				uint32_t t = rem[0];
+				rem[0] = rem[k];
+				rem[k] = t;
+			}
+		if (handshake(s, &p, 0, &r) != 0 || (i = chosen(&r, v, rem, n)) < 0)
+			return;
+	}
 	pr->server_order = i != 0;
 	if (!pr->server_order || chunks == 1)
 		return;
@@ -303,16 +375,25 @@ static void scan_proto(scan_t *s, proto_result_t *pr)
 	memcpy(pr->accepted, order, norder * sizeof(*order));
 }
 
+/* A unit of the scan's first phase: one part of one protocol. */
+typedef struct part_task {
+	int proto, part, nparts;
+} part_task_t;
+
 static void *proto_worker(void *arg)
 {
 	scan_t *s = arg;
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
-		int k = s->next_proto < NPROTO ? s->next_proto++ : -1;
+		int k = s->next_task < s->ntasks ? s->next_task++ : -1;
 		pthread_mutex_unlock(&s->lock);
 		if (k < 0)
 			return NULL;
-		scan_proto(s, &s->proto[k]);
+		const part_task_t *t = &s->tasks[k];
+		if (t->part < 0)
+			scan_order(s, &s->proto[t->proto]);
+		else
+			scan_part(s, &s->proto[t->proto], t->part, t->nparts);
 	}
 }
 
@@ -516,13 +597,36 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 	for (int k = 0; k < NPROTO; k++)
 		tmp[k] = s->proto[start_order[k]];
 	memcpy(s->proto, tmp, sizeof(tmp));
-	for (int k = 0; k < TLS_SCAN_MAX_PARALLEL; k++)
-		if (pthread_create(&th[nth], NULL, proto_worker, s) == 0)
-			nth++;
-	if (nth == 0)
-		proto_worker(s);
-	for (int k = 0; k < nth; k++)
-		pthread_join(th[k], NULL);
+	/* Phase 1: every protocol's first part, then the other parts; phase
+	 * 2: each protocol's order. Each phase on up to TLS_SCAN_MAX_PARALLEL
+	 * threads (the connection cap decides how many hellos are out). */
+	part_task_t tasks[NPROTO * 8];
+	int nt = 0;
+	for (int k = 0; k < NPROTO; k++) {
+		s->proto[k].parts = parts_of(s->proto[k].version);
+		tasks[nt++] = (part_task_t){ k, 0, s->proto[k].parts };
+	}
+	for (int k = 0; k < NPROTO; k++)
+		for (int j = 1; j < s->proto[k].parts && nt < NPROTO * 8; j++)
+			tasks[nt++] = (part_task_t){ k, j, s->proto[k].parts };
+	for (int phase = 0; phase < 2; phase++) {
+		if (phase == 1) {
+			nt = 0;
+			for (int k = 0; k < NPROTO; k++)
+				tasks[nt++] = (part_task_t){ k, -1, 0 };
+		}
+		s->tasks = tasks;
+		s->ntasks = nt;
+		s->next_task = 0;
+		nth = 0;
+		for (int k = 0; k < TLS_SCAN_MAX_PARALLEL && k < nt; k++)
+			if (pthread_create(&th[nth], NULL, proto_worker, s) == 0)
+				nth++;
+		if (nth == 0)
+			proto_worker(s);
+		for (int k = 0; k < nth; k++)
+			pthread_join(th[k], NULL);
+	}
 	for (int k = 0; k < NPROTO; k++)	/* back to SSLv2 .. TLSv1.3 */
 		tmp[k] = s->proto[k];
 	for (int k = 0; k < NPROTO; k++)
