@@ -29,13 +29,15 @@ sb=$(mktemp -d /tmp/mxray-bench-rtt-XXXXXX)
 link_pid=
 old_localnet=$(sysctl -n net.ipv4.conf.all.route_localnet)
 cleanup() {
+	set +e	# every step runs, whatever the one before returned
 	[ -n "$link_pid" ] && kill "$link_pid" 2>/dev/null && wait "$link_pid" 2>/dev/null
 	ip netns del "$ns" 2>/dev/null
 	sysctl -qw net.ipv4.conf.all.route_localnet="$old_localnet"
 	"$root/tests/sandbox/sandbox.sh" stop "$sb" >/dev/null 2>&1
-	rm -rf "$sb"
+	rm -rf "$sb" "$sb.log"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM
 "$root/tests/sandbox/sandbox.sh" start "$sb" --no-mxray >"$sb.log" 2>&1
 
 ip netns add "$ns"

@@ -17,6 +17,7 @@ mruns=${1:-5} truns=${2:-1}
 export MXRAY_SANDBOX_NET=${MXRAY_SANDBOX_NET:-127.85}
 sb=$(mktemp -d /tmp/mxray-bench-XXXXXX)
 trap '"$root/tests/sandbox/sandbox.sh" stop "$sb" >/dev/null 2>&1; rm -rf "$sb"' EXIT
+trap 'exit 130' INT TERM
 "$root/tests/sandbox/sandbox.sh" start "$sb" --no-mxray >"$sb.log" 2>&1
 ms() { local t0; t0=$(date +%s%N); "$@" >/dev/null 2>&1 || true; echo $((($(date +%s%N) - t0) / 1000000)); }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

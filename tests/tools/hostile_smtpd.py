@@ -41,7 +41,8 @@ refused with protocol_version:
                   STARTTLS (CERTDIR/quirk.pem), served in threads; each
                   change of the number of connections open (from EHLO to
                   their end) is logged as "open N max M"
-                  (tests/e2e/scale_out.sh)
+                  (tests/e2e/scale_out.sh); the greeting comes after
+                  $HOSTILE_GREETING_DELAY seconds (default 0.05)
   busy            the first connection is served; for 1.5 s after the
                   second one every connection gets "421 4.7.0 too many
                   connections" (a rate limit); then served again
@@ -281,7 +282,7 @@ def counted(conn):
 
     try:
         conn.settimeout(20)
-        time.sleep(0.05)
+        time.sleep(float(os.environ.get("HOSTILE_GREETING_DELAY", "0.05")))
         ehlo_then(conn, lambda c: tls_with(c, "quirk"), first_ehlo)
     except OSError:
         pass
