@@ -92,19 +92,14 @@ static json_t *build_report(const mxray_config_t *cfg, resolver_t *r, const json
 	return rep;
 }
 
-/* job_problem - why a job can never be processed, or NULL. */
+/* job_problem - why an entry's job can never be processed, or NULL. */
 static const char *job_problem(const store_entry_t *e, char *buf, size_t len)
 {
 	if (e->problem)
 		return e->problem;
 	if (e->job == NULL)
 		return "no job in the entry";
-	if (record_check_format(e->job, JOB_FORMAT, buf, len) != 0)
-		return buf;
-	const char *d = json_string_value(json_object_get(e->job, "domain"));
-	if (d == NULL || d[0] == '\0')
-		return "job has no \"domain\" string";
-	return NULL;
+	return probe_job_problem(e->job, buf, len);
 }
 
 /* handle - process one entry. 0 = done (acknowledge), 1 = retry later

@@ -184,8 +184,7 @@ static int store_group_ensure(store_t *s, store_stream_t stream)
 	return 0;
 }
 
-/* entry_fill - check one [id, [field, value ...]] stream entry. */
-static void entry_fill(store_stream_t stream, const redisReply *e, store_entry_t *out)
+void store_entry_fill(store_stream_t stream, const struct redisReply *e, store_entry_t *out)
 {
 	const char *json_text = NULL;
 
@@ -265,7 +264,7 @@ int store_read(store_t *s, store_stream_t stream, const char *consumer, long lon
 	    r->element[0]->element[1]->type != REDIS_REPLY_ARRAY ||
 	    r->element[0]->element[1]->elements < 1)
 		return store_failed(s, r, "XREADGROUP");
-	entry_fill(stream, r->element[0]->element[1]->element[0], out);
+	store_entry_fill(stream, r->element[0]->element[1]->element[0], out);
 	out->deliveries = 1;
 	freeReplyObject(r);
 	if (out->id[0] == '\0') {
@@ -319,7 +318,7 @@ int store_claim_stale(store_t *s, store_stream_t stream, const char *consumer,
 		store_ack(s, stream, id);
 		return 0;
 	}
-	entry_fill(stream, e, out);
+	store_entry_fill(stream, e, out);
 	freeReplyObject(r);
 	if (out->id[0] == '\0') {
 		snprintf(s->error, sizeof(s->error), "XAUTOCLAIM: %s", out->problem);

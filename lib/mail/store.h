@@ -70,6 +70,13 @@ typedef struct store_entry {
 	long long deliveries;		/* times delivered, this one included */
 } store_entry_t;
 
+/* store_entry_fill - read one [id, [field, value ...]] stream entry as Redis
+ * returned it (any shape: the stream is written by other processes) into
+ * out; what is wrong with it goes in out->problem. Free with
+ * store_entry_clear. */
+struct redisReply;
+void store_entry_fill(store_stream_t stream, const struct redisReply *e, store_entry_t *out);
+
 /* store_read - create the group if missing, then XREADGROUP one entry for
  * consumer, blocking up to block_ms. 1 = entry read, 0 = none, -1 = error. */
 int store_read(store_t *s, store_stream_t stream, const char *consumer, long long block_ms,

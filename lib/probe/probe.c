@@ -103,6 +103,26 @@ static void probe_all(addr_task_t *tasks, size_t n)
 	pthread_mutex_destroy(&pool.lock);
 }
 
+const char *probe_job_problem(const json_t *job, char *buf, size_t len)
+{
+	if (record_check_format(job, JOB_FORMAT, buf, len) != 0)
+		return buf;
+	const char *d = json_string_value(json_object_get(job, "domain"));
+	if (d == NULL || d[0] == '\0')
+		return "job has no \"domain\" string";
+	/* A name that is no domain would fail every delivery of the job: it is
+	 * the job's fault, not the worker's. */
+	if (!mx_domain_ok(d))
+		return "job's \"domain\" is not a domain name";
+	json_t *msg = json_object_get(job, "message");
+	if (msg != NULL && !json_is_object(msg))
+		return "job's \"message\" is not an object";
+	json_t *reply_to = json_object_get(job, "reply_to");
+	if (reply_to != NULL && !json_is_string(reply_to) && !json_is_null(reply_to))
+		return "job's \"reply_to\" is neither a string nor null";
+	return NULL;
+}
+
 json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domain, char *err,
 		     size_t errlen)
 {

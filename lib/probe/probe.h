@@ -28,6 +28,12 @@
 json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domain, char *err,
 		     size_t errlen);
 
+/* probe_job_problem - why a job (docs/report-format.md) can never be probed,
+ * or NULL: not a format-1 object, no "domain" that is a DNS name, a
+ * "message" that is not an object, a "reply_to" neither string nor null.
+ * The reason is a static string or written into buf (len bytes). */
+const char *probe_job_problem(const json_t *job, char *buf, size_t len);
+
 /* probe_count_tested - how many addresses of a probe_domain result were
  * "tested" (for log lines). */
 size_t probe_count_tested(const json_t *probe, size_t *total);

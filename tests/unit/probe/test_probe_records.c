@@ -1,9 +1,11 @@
 /* test_probe_records.c - TLS-RPT records (RFC 8460 3), TXT rdata decoding,
- * greeting masks and names, MX targets written as IP addresses. */
+ * greeting masks and names, MX targets written as IP addresses, and the
+ * jobs the worker refuses before probing. */
 #include <stdlib.h>
 #include "harness.h"
 #include "probe/greeting.h"
 #include "probe/mx.h"
+#include "probe/probe.h"
 #include "probe/tlsrpt.h"
 #include "probe/txt.h"
 
@@ -72,11 +74,43 @@ TEST(mx_targets_that_are_ip_addresses)
 	CHECK(!mx_ip_literal("1234.0.0.1"));
 }
 
+/* A job that can never be probed is dropped, not retried until it goes to
+ * the dead-letter stream (docs/report-format.md, the job). */
+TEST(jobs_the_worker_refuses)
+{
+	static const struct { const char *json; const char *problem; } t[] = {
+		{ "{\"format\":1,\"kind\":\"domain\",\"domain\":\"sender.test\",\"reply_to\":null}", NULL },
+		{ "{\"format\":1,\"domain\":\"sender.test\",\"reply_to\":\"a@sender.test\","
+		  "\"message\":{}}", NULL },
+		{ "[1]", "record is not a JSON object" },
+		{ "{\"format\":2,\"domain\":\"sender.test\"}", "record format 2 is not the supported format 1" },
+		{ "{\"format\":1}", "job has no \"domain\" string" },
+		{ "{\"format\":1,\"domain\":\"\"}", "job has no \"domain\" string" },
+		{ "{\"format\":1,\"domain\":\"a b.test\"}", "job's \"domain\" is not a domain name" },
+		{ "{\"format\":1,\"domain\":\"<script>.test\"}", "job's \"domain\" is not a domain name" },
+		{ "{\"format\":1,\"domain\":\"sender.test\",\"message\":\"x\"}",
+		  "job's \"message\" is not an object" },
+		{ "{\"format\":1,\"domain\":\"sender.test\",\"reply_to\":3}",
+		  "job's \"reply_to\" is neither a string nor null" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char buf[128];
+		json_t *job = json_loads(t[i].json, 0, NULL);
+		const char *got = probe_job_problem(job, buf, sizeof(buf));
+		if (t[i].problem == NULL)
+			CHECK(got == NULL);
+		else
+			CHECK_STR(got, t[i].problem);
+		json_decref(job);
+	}
+}
+
 int main(void)
 {
 	RUN(tlsrpt_records);
 	RUN(txt_rdata_decoding);
 	RUN(greeting_masks_and_names);
 	RUN(mx_targets_that_are_ip_addresses);
+	RUN(jobs_the_worker_refuses);
 	return harness_done();
 }
