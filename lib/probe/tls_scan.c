@@ -422,6 +422,18 @@ static json_t *scan_groups(scan_t *s, int *dh_bits, const char **dh_prime)
 			if (t && strcmp(t->kx, "ECDH") == 0 && nec < CH_MAX_SUITES)
 				ec[nec++] = t->code;
 			if (t && strncmp(t->kx, "DH", 2) == 0 && strchr(t->kx, '/') == NULL &&
+			    ndh < CH_MAX_SUITES && !tls_suite_anonymous(t))
+				dh[ndh++] = t->code;
+		}
+		/* The prime that counts is the one of the authenticated DHE
+		 * suites: OpenSSL's automatic DH picks a 1024-bit RFC 2409 prime
+		 * for anonymous suites (80-bit security for a key exchange that
+		 * has none against an active attacker anyway), so a default
+		 * Postfix would look like Logjam. Anonymous suites are asked
+		 * only when the server has no other DHE suite. */
+		for (size_t i = 0; ndh == 0 && i < t12->naccepted; i++) {
+			const tls_suite_t *t = tls_suite_find(t12->accepted[i]);
+			if (t && strncmp(t->kx, "DH", 2) == 0 && strchr(t->kx, '/') == NULL &&
 			    ndh < CH_MAX_SUITES)
 				dh[ndh++] = t->code;
 		}

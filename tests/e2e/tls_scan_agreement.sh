@@ -97,6 +97,11 @@ want tls12_order "$(scan_get tls12 5.1 '",".join(c["code"] for c in s["suites"][
 want chacha_server_order "$(scan_get chacha 5.2 's["server_order"] and "0xCCA8" in [c["code"] for c in s["suites"]["TLSv1.2"]]')" True
 want dhe_forward_secrecy_all "$(scan_get dhe 5.3 's["forward_secrecy"], s["dh_bits"]')" "('all', 2048)"
 want dhe_prime_published "$(scan_get dhe 5.3 's["dh_prime"]')" "RFC 3526 group 14 (2048 bits)"
+# Postfix (mx1) accepts anonymous DH suites too, and OpenSSL pairs those
+# with a 1024-bit RFC 2409 prime: the prime that counts is the one of its
+# authenticated DHE suites, so a default Postfix is no Logjam case.
+want mx1_prime_of_authenticated_dhe "$(scan_get mx1 1.1 's["dh_bits"], s["dh_prime"], "scan.dh.common" in ids')" \
+	"(2048, 'RFC 3526 group 14 (2048 bits)', False)"
 want logjam_common_prime "$(scan_get logjam 5.6 's["dh_bits"], s["dh_prime"], "scan.dh.common" in ids')" \
 	"(1024, 'RFC 5114 section 2.1 (1024 bits)', True)"
 # RSA and ECDSA certificates: suites of both authentications are accepted
