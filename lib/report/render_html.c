@@ -20,6 +20,7 @@
 #include "report/render.h"
 #include "report/render_findings.h"
 #include "report/render_generic.h"
+#include "report/render_html_parts.h"
 #include "report/report_json.h"
 
 static const char page_style[] =
@@ -39,7 +40,7 @@ static const char page_style[] =
 	"summary{cursor:pointer;font-weight:600;overflow-wrap:anywhere}"
 	".ok{color:#17692e}.bad{color:#a8141d;font-weight:600}.warn{color:#8a5300}"
 	".muted{color:#666}ul,ol{margin:.2rem 0;padding-left:1.4rem}"
-	"table.facts{margin:.2rem 0;font-size:.95em}table.facts th{width:auto}"
+	"table.facts{margin:.2rem 0;font-size:.95em}table.facts th{width:auto}tr.cols th{overflow-wrap:normal}"
 	"ol.facts{margin:0}"
 	"footer{margin-top:2rem;border-top:1px solid #ccd;padding-top:.5rem;font-size:.9rem}"
 	"@media (max-width:40rem){th{width:auto;display:block;border:0;padding-bottom:0}"
@@ -53,100 +54,26 @@ static const char page_style[] =
 static const char *const known_report[] = { "format", "domain", "token", "created", "expires",
 	"message", "dns", "mx", "grade", NULL };
 static const char *const known_message[] = { "client", "mail_from", "from", "message_id", "date",
-	"tls", "spf", "dkim", "received", "received_truncated", NULL };
-static const char *const known_client[] = { "ip", "name", "ptr", "helo", NULL };
+	"tls", "spf", "dkim", "received", "received_truncated", "dmarc", "dnsbl", "headers",
+	"reply_policy", "authentication_results", "arc", "authentication_truncated", NULL };
+static const char *const known_client[] = { "ip", "name", "ptr", "helo", "check", NULL };
 static const char *const known_msg_tls[] = { "version", "cipher", "bits", NULL };
 static const char *const known_spf[] = { "result", "domain", "explanation", "record", NULL };
-static const char *const known_dkim[] = { "domain", "selector", "algorithm", "result", "reason",
-	NULL };
 static const char *const known_cert[] = { "subject", "issuer", "sans", "not_before", "not_after",
 	"days_left", "key", "signature", NULL };
 static const char *const known_address[] = { "ip", "state", "tls", "reason", "connect_ms",
 	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", "tls_scan",
-	NULL };
+	"ptr", "dane", NULL };
 static const char *const known_addr_tls[] = { "version", "cipher", "cipher_code", "group",
 	"verified", "verify_error", "name_match", "chain", "key_type", "other_key_types", NULL };
 static const char *const known_dns_mx[] = { "outcome", "dnssec", "why_bogus", "implicit", NULL };
 static const char *const known_mx_host[] = { "host", "preference", "addresses_dnssec", "addresses",
-	NULL };
-static const char *const known_dmarc[] = { "outcome", "record", "policy", NULL };
+	"addresses_problem", "cname", "caa", "dane", "mta_sts", NULL };
 static const char *const known_scan[] = { "protocols", "suites", "server_order",
 	"server_order_by_protocol", "groups", "dh_bits", "dh_prime", "forward_secrecy", "secure_renegotiation",
 	"extended_master_secret", "fallback_scsv", "session_ticket", "heartbeat", "compression",
 	"downgrade_sentinel", "handshakes", "duration_ms", "complete", "errors", "heartbleed",
 	"refused_connections", NULL };
-
-/* h - append s escaped, or a dash when absent. */
-static void h(strbuf_t *out, const char *s)
-{
-	if (s == NULL)
-		strbuf_puts(out, "<span class=\"muted\">&ndash;</span>");
-	else
-		strbuf_append_html(out, s);
-}
-
-/* row_start / row_end - a th/td table row; the label is ours, not the report's. */
-static void row_start(strbuf_t *out, const char *label, const char *cls)
-{
-	strbuf_printf(out, "<tr><th>%s</th><td%s%s%s>", label, cls ? " class=\"" : "",
-		      cls ? cls : "", cls ? "\"" : "");
-}
-
-static void row_end(strbuf_t *out)
-{
-	strbuf_puts(out, "</td></tr>\n");
-}
-
-static void row_text(strbuf_t *out, const char *label, const char *value, const char *cls)
-{
-	row_start(out, label, cls);
-	h(out, value);
-	row_end(out);
-}
-
-/* result_class - a CSS class for a verdict word, chosen from fixed names. */
-static const char *result_class(const char *r)
-{
-	if (r == NULL)
-		return NULL;
-	if (strcmp(r, "pass") == 0 || strcmp(r, "ok") == 0 || strcmp(r, "secure") == 0 ||
-	    strcmp(r, "tested") == 0)
-		return "ok";
-	if (strcmp(r, "fail") == 0 || strcmp(r, "permerror") == 0 || strcmp(r, "bogus") == 0 ||
-	    strcmp(r, "failed") == 0 || strcmp(r, "not_offered") == 0 ||
-	    strcmp(r, "refused") == 0)
-		return "bad";
-	return "warn";
-}
-
-static void html_bool(strbuf_t *out, int b, const char *yes, const char *no)
-{
-	if (b == 1)
-		strbuf_printf(out, "<span class=\"ok\">%s</span>", yes);
-	else if (b == 0)
-		strbuf_printf(out, "<span class=\"bad\">%s</span>", no);
-	else
-		strbuf_puts(out, "<span class=\"muted\">unknown</span>");
-}
-
-/* html_string_list - a <ul> of the strings in arr (non-strings skipped). */
-static void html_string_list(strbuf_t *out, const json_t *arr)
-{
-	size_t n = arr ? json_array_size(arr) : 0, shown = 0;
-	strbuf_puts(out, "<ul>");
-	for (size_t i = 0; i < n; i++) {
-		const char *s = json_string_value(json_array_get(arr, i));
-		if (s == NULL)
-			continue;
-		strbuf_puts(out, "<li><code>");
-		strbuf_append_html(out, s);
-		strbuf_puts(out, "</code></li>");
-		shown++;
-	}
-	if (shown == 0)
-		strbuf_puts(out, "<li class=\"muted\">none</li>");
-	strbuf_puts(out, "</ul>\n");
-}
 
 static void html_sending(const json_t *msg, strbuf_t *out)
 {
@@ -159,46 +86,46 @@ static void html_sending(const json_t *msg, strbuf_t *out)
 	}
 	const json_t *client = rjson_obj(msg, "client");
 	strbuf_puts(out, "<table>\n");
-	row_start(out, "Client", NULL);
-	h(out, rjson_str(client, "ip"));
+	html_row_start(out, "Client", NULL);
+	html_text(out, rjson_str(client, "ip"));
 	strbuf_puts(out, " <span class=\"muted\">(name ");
-	h(out, rjson_str(client, "name"));
+	html_text(out, rjson_str(client, "name"));
 	strbuf_puts(out, ", PTR ");
-	h(out, rjson_str(client, "ptr"));
+	html_text(out, rjson_str(client, "ptr"));
 	strbuf_puts(out, ")</span>");
-	row_end(out);
-	row_text(out, "HELO", rjson_str(client, "helo"), NULL);
+	html_row_end(out);
+	html_row_text(out, "HELO", rjson_str(client, "helo"), NULL);
 	const char *mail_from = rjson_str(msg, "mail_from");
-	row_text(out, "Envelope sender", mail_from && mail_from[0] ? mail_from : "<> (null sender)",
+	html_row_text(out, "Envelope sender", mail_from && mail_from[0] ? mail_from : "<> (null sender)",
 		 NULL);
-	row_text(out, "From", rjson_str(msg, "from"), NULL);
-	row_text(out, "Message-ID", rjson_str(msg, "message_id"), NULL);
-	row_text(out, "Date", rjson_str(msg, "date"), NULL);
+	html_row_text(out, "From", rjson_str(msg, "from"), NULL);
+	html_row_text(out, "Message-ID", rjson_str(msg, "message_id"), NULL);
+	html_row_text(out, "Date", rjson_str(msg, "date"), NULL);
 
 	const json_t *tls = rjson_obj(msg, "tls");
 	long long bits;
-	row_start(out, "TLS", tls ? "ok" : "bad");
+	html_row_start(out, "TLS", tls ? "ok" : "bad");
 	if (tls == NULL) {
 		strbuf_puts(out, "none: the message came in plaintext");
 	} else {
-		h(out, rjson_str(tls, "version"));
+		html_text(out, rjson_str(tls, "version"));
 		strbuf_puts(out, ", <code>");
-		h(out, rjson_str(tls, "cipher"));
+		html_text(out, rjson_str(tls, "cipher"));
 		strbuf_puts(out, "</code>");
 		if (rjson_int(tls, "bits", &bits))
 			strbuf_printf(out, " (%lld bits)", bits);
 	}
-	row_end(out);
+	html_row_end(out);
 
 	const json_t *spf = rjson_obj(msg, "spf");
 	const char *spf_result = rjson_str(spf, "result");
-	row_start(out, "SPF", result_class(spf_result));
+	html_row_start(out, "SPF", html_result_class(spf_result));
 	if (spf == NULL) {
 		strbuf_puts(out, "not checked");
 	} else {
-		h(out, spf_result);
+		html_text(out, spf_result);
 		strbuf_puts(out, " <span class=\"muted\">for ");
-		h(out, rjson_str(spf, "domain"));
+		html_text(out, rjson_str(spf, "domain"));
 		strbuf_puts(out, "</span>");
 		const char *expl = rjson_str(spf, "explanation");
 		if (expl) {
@@ -212,11 +139,12 @@ static void html_sending(const json_t *msg, strbuf_t *out)
 			strbuf_puts(out, "</code>");
 		}
 	}
-	row_end(out);
+	html_row_end(out);
 	strbuf_puts(out, "</table>\n");
 	html_more(out, client, known_client);
 	html_more(out, tls, known_msg_tls);
 	html_more(out, spf, known_spf);
+	html_message_checks(msg, out);
 
 	strbuf_puts(out, "<h3>DKIM signatures</h3>\n");
 	const json_t *dkim = rjson_arr(msg, "dkim");
@@ -227,31 +155,19 @@ static void html_sending(const json_t *msg, strbuf_t *out)
 		const json_t *sig = json_array_get(dkim, i);
 		const char *r = rjson_str(sig, "result");
 		strbuf_puts(out, "<table>\n");
-		row_text(out, "Domain (d=)", rjson_str(sig, "domain"), NULL);
-		row_text(out, "Selector (s=)", rjson_str(sig, "selector"), NULL);
-		row_text(out, "Algorithm", rjson_str(sig, "algorithm"), NULL);
-		row_text(out, "Result", r, result_class(r));
+		html_row_text(out, "Domain (d=)", rjson_str(sig, "domain"), NULL);
+		html_row_text(out, "Selector (s=)", rjson_str(sig, "selector"), NULL);
+		html_row_text(out, "Algorithm", rjson_str(sig, "algorithm"), NULL);
+		html_row_text(out, "Result", r, html_result_class(r));
 		if (rjson_str(sig, "reason"))
-			row_text(out, "Reason", rjson_str(sig, "reason"), NULL);
+			html_row_text(out, "Reason", rjson_str(sig, "reason"), NULL);
+		html_dkim_rows(sig, out);
 		strbuf_puts(out, "</table>\n");
-		html_more(out, sig, known_dkim);
+		html_more(out, sig, html_known_dkim);
 	}
 
-	const json_t *received = rjson_arr(msg, "received");
-	n = received ? json_array_size(received) : 0;
-	if (n > 0) {
-		strbuf_puts(out, "<details><summary>Received path</summary><ol>\n");
-		for (size_t i = 0; i < n; i++) {
-			strbuf_puts(out, "<li><code>");
-			h(out, rjson_str(json_array_get(received, i), "raw"));
-			strbuf_puts(out, "</code></li>\n");
-		}
-		strbuf_puts(out, "</ol>\n");
-		if (rjson_bool(msg, "received_truncated") == 1)
-			strbuf_puts(out, "<p class=\"muted\">Some Received headers were dropped "
-				    "or cut (too many or too long).</p>\n");
-		strbuf_puts(out, "</details>\n");
-	}
+	html_received_path(msg, out);
+	html_upstream_auth(msg, out);
 	if (json_is_object(msg))
 		html_more(out, msg, known_message);
 	strbuf_puts(out, "</section>\n");
@@ -278,21 +194,21 @@ static void html_chain(const json_t *chain, const char *key_type, strbuf_t *out)
 		const json_t *c = json_array_get(chain, i);
 		long long days;
 		strbuf_puts(out, "<li><table>\n");
-		row_text(out, "Subject", rjson_str(c, "subject"), NULL);
-		row_text(out, "Issuer", rjson_str(c, "issuer"), NULL);
-		row_start(out, "Names (SAN)", NULL);
+		html_row_text(out, "Subject", rjson_str(c, "subject"), NULL);
+		html_row_text(out, "Issuer", rjson_str(c, "issuer"), NULL);
+		html_row_start(out, "Names (SAN)", NULL);
 		html_string_list(out, rjson_arr(c, "sans"));
-		row_end(out);
-		row_start(out, "Valid", NULL);
-		h(out, rjson_str(c, "not_before"));
+		html_row_end(out);
+		html_row_start(out, "Valid", NULL);
+		html_text(out, rjson_str(c, "not_before"));
 		strbuf_puts(out, " to ");
-		h(out, rjson_str(c, "not_after"));
+		html_text(out, rjson_str(c, "not_after"));
 		if (rjson_int(c, "days_left", &days))
 			strbuf_printf(out, " <span class=\"%s\">(%lld days left)</span>",
 				      days < 0 ? "bad" : days < 14 ? "warn" : "muted", days);
-		row_end(out);
-		row_text(out, "Key", rjson_str(c, "key"), NULL);
-		row_text(out, "Signature", rjson_str(c, "signature"), NULL);
+		html_row_end(out);
+		html_row_text(out, "Key", rjson_str(c, "key"), NULL);
+		html_row_text(out, "Signature", rjson_str(c, "signature"), NULL);
 		strbuf_puts(out, "</table>\n");
 		html_more(out, c, known_cert);
 		strbuf_puts(out, "</li>\n");
@@ -367,7 +283,7 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 	const json_t *protos = rjson_obj(scan, "protocols"), *suites = rjson_obj(scan, "suites");
 	long long n;
 	strbuf_puts(out, "<h4>TLS scan: protocols and cipher suites</h4>\n<table>\n");
-	row_start(out, "Protocols", NULL);
+	html_row_start(out, "Protocols", NULL);
 	for (size_t i = 0; scan_protocols[i]; i++) {
 		int on = rjson_bool(protos, scan_protocols[i]);
 		int legacy = i < 4;
@@ -375,27 +291,27 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 			      on == 1 ? (legacy ? "bad" : "ok") : on == 0 ? "muted" : "muted",
 			      scan_protocols[i], on == 1 ? "yes" : on == 0 ? "no" : "?");
 	}
-	row_end(out);
-	row_start(out, "Suite order", NULL);
+	html_row_end(out);
+	html_row_start(out, "Suite order", NULL);
 	int so = rjson_bool(scan, "server_order");
 	strbuf_puts(out, so == 1 ? "the server's (suites below in its order of preference)"
 		    : so == 0 ? "<span class=\"warn\">the client's</span> (suites below by code)"
 			      : "<span class=\"muted\">unknown</span>");
-	row_end(out);
-	row_text(out, "Forward secrecy", rjson_str(scan, "forward_secrecy"),
+	html_row_end(out);
+	html_row_text(out, "Forward secrecy", rjson_str(scan, "forward_secrecy"),
 		 rjson_str(scan, "forward_secrecy") &&
 		 strcmp(rjson_str(scan, "forward_secrecy"), "all") == 0 ? "ok" : "warn");
-	row_start(out, "Groups", NULL);
+	html_row_start(out, "Groups", NULL);
 	html_string_list(out, rjson_arr(scan, "groups"));
-	row_end(out);
+	html_row_end(out);
 	if (rjson_int(scan, "dh_bits", &n)) {
-		row_start(out, "DHE prime", n < 2048 ? "warn" : NULL);
+		html_row_start(out, "DHE prime", n < 2048 ? "warn" : NULL);
 		strbuf_printf(out, "%lld bits", n);
 		if (rjson_str(scan, "dh_prime") && strcmp(rjson_str(scan, "dh_prime"), "own") != 0) {
 			strbuf_puts(out, ", the published prime ");
 			strbuf_append_html(out, rjson_str(scan, "dh_prime"));
 		}
-		row_end(out);
+		html_row_end(out);
 	}
 	static const struct {
 		const char *key, *label;
@@ -414,14 +330,14 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 		int b = rjson_bool(scan, flags[i].key);
 		if (b < 0)
 			continue;
-		row_start(out, flags[i].label, NULL);
+		html_row_start(out, flags[i].label, NULL);
 		strbuf_printf(out, "<span class=\"%s\">%s</span>", b == flags[i].good ? "ok" : "warn",
 			      b ? "yes" : "no");
-		row_end(out);
+		html_row_end(out);
 	}
 	if (rjson_int(scan, "handshakes", &n)) {
 		long long ms = 0;
-		row_start(out, "Handshakes", NULL);
+		html_row_start(out, "Handshakes", NULL);
 		strbuf_printf(out, "%lld", n);
 		if (rjson_int(scan, "duration_ms", &ms))
 			strbuf_printf(out, " in %lld ms", ms);
@@ -429,7 +345,7 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 			strbuf_printf(out, ", %lld connections refused by the server and retried", ms);
 		if (rjson_bool(scan, "complete") == 0)
 			strbuf_puts(out, " <span class=\"warn\">(incomplete: see below)</span>");
-		row_end(out);
+		html_row_end(out);
 	}
 	strbuf_puts(out, "</table>\n");
 	for (size_t i = 0; scan_protocols[i]; i++) {
@@ -445,9 +361,9 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
 			const char *cls, *note;
 			suite_rating(rjson_str(su, "name"), &cls, &note);
 			strbuf_printf(out, "<tr><td>%zu</td><td><code>", k + 1);
-			h(out, rjson_str(su, "code"));
+			html_text(out, rjson_str(su, "code"));
 			strbuf_puts(out, "</code></td><td><code>");
-			h(out, rjson_str(su, "name"));
+			html_text(out, rjson_str(su, "name"));
 			strbuf_printf(out, "</code></td><td class=\"%s\">%s</td></tr>\n", cls, note);
 		}
 		strbuf_puts(out, "</table>\n");
@@ -464,16 +380,16 @@ static void html_tls_scan(const json_t *scan, strbuf_t *out)
  * "Name match" of a handshake's "tls" object. */
 static void html_cert_verdict(const json_t *tls, strbuf_t *out)
 {
-	row_start(out, "Certificate", NULL);
+	html_row_start(out, "Certificate", NULL);
 	html_bool(out, rjson_bool(tls, "verified"), "verified", "not verified");
 	if (rjson_str(tls, "verify_error")) {
 		strbuf_puts(out, ": ");
 		strbuf_append_html(out, rjson_str(tls, "verify_error"));
 	}
-	row_end(out);
-	row_start(out, "Name match", NULL);
+	html_row_end(out);
+	html_row_start(out, "Name match", NULL);
 	html_bool(out, rjson_bool(tls, "name_match"), "yes", "no");
-	row_end(out);
+	html_row_end(out);
 }
 
 static void html_address(const json_t *a, strbuf_t *out)
@@ -483,51 +399,52 @@ static void html_address(const json_t *a, strbuf_t *out)
 	long long ms;
 
 	strbuf_puts(out, "<details class=\"addr\"><summary>");
-	h(out, rjson_str(a, "ip"));
-	strbuf_printf(out, " &ndash; <span class=\"%s\">", result_class(state) ? result_class(state) :
+	html_text(out, rjson_str(a, "ip"));
+	strbuf_printf(out, " &ndash; <span class=\"%s\">", html_result_class(state) ? html_result_class(state) :
 		      "muted");
-	h(out, state);
+	html_text(out, state);
 	strbuf_puts(out, "</span>");
 	if (tls) {
 		strbuf_puts(out, " &ndash; ");
-		h(out, rjson_str(tls, "version"));
+		html_text(out, rjson_str(tls, "version"));
 	}
 	strbuf_puts(out, "</summary>\n<table>\n");
 	if (rjson_str(a, "reason"))
-		row_text(out, "Why", rjson_str(a, "reason"), "warn");
+		html_row_text(out, "Why", rjson_str(a, "reason"), "warn");
 	if (rjson_int(a, "connect_ms", &ms)) {
-		row_start(out, "Connect", NULL);
+		html_row_start(out, "Connect", NULL);
 		strbuf_printf(out, "%lld ms", ms);
-		row_end(out);
+		html_row_end(out);
 	}
 	if (rjson_int(a, "greeting_ms", &ms)) {
-		row_start(out, "Greeting after", NULL);
+		html_row_start(out, "Greeting after", NULL);
 		strbuf_printf(out, "%lld ms", ms);
-		row_end(out);
+		html_row_end(out);
 	}
-	row_start(out, "Greeting", NULL);
+	html_row_start(out, "Greeting", NULL);
 	strbuf_puts(out, "<code>");
-	h(out, rjson_str(a, "greeting"));
+	html_text(out, rjson_str(a, "greeting"));
 	strbuf_puts(out, "</code>");
-	row_end(out);
+	html_row_end(out);
 	const char *starttls = rjson_str(a, "starttls");
-	row_text(out, "STARTTLS", starttls, result_class(starttls));
+	html_row_text(out, "STARTTLS", starttls, html_result_class(starttls));
 	if (tls) {
-		row_text(out, "TLS version", rjson_str(tls, "version"), NULL);
-		row_start(out, "Cipher", NULL);
+		html_row_text(out, "TLS version", rjson_str(tls, "version"), NULL);
+		html_row_start(out, "Cipher", NULL);
 		strbuf_puts(out, "<code>");
-		h(out, rjson_str(tls, "cipher"));
+		html_text(out, rjson_str(tls, "cipher"));
 		strbuf_puts(out, "</code>");
 		if (rjson_str(tls, "cipher_code")) {
 			strbuf_puts(out, " <span class=\"muted\">(");
 			strbuf_append_html(out, rjson_str(tls, "cipher_code"));
 			strbuf_puts(out, ")</span>");
 		}
-		row_end(out);
-		row_text(out, "Key exchange", rjson_str(tls, "group"), NULL);
+		html_row_end(out);
+		html_row_text(out, "Key exchange", rjson_str(tls, "group"), NULL);
 		html_cert_verdict(tls, out);
-		row_text(out, "Certificate key", rjson_str(tls, "key_type"), NULL);
+		html_row_text(out, "Certificate key", rjson_str(tls, "key_type"), NULL);
 	}
+	html_address_checks(a, out);
 	strbuf_puts(out, "</table>\n<h4>EHLO extensions</h4>\n");
 	html_string_list(out, rjson_arr(a, "ehlo"));
 	if (rjson_arr(a, "ehlo_after_tls")) {
@@ -543,16 +460,16 @@ static void html_address(const json_t *a, strbuf_t *out)
 		for (size_t i = 0; several && i < json_array_size(others); i++) {
 			const json_t *o = json_array_get(others, i);
 			strbuf_puts(out, "<table>\n");
-			row_start(out, "Also holds", NULL);
-			h(out, rjson_str(o, "key_type"));
+			html_row_start(out, "Also holds", NULL);
+			html_text(out, rjson_str(o, "key_type"));
 			strbuf_puts(out, " certificate, shown to senders that offer only ");
-			h(out, rjson_str(o, "key_type"));
+			html_text(out, rjson_str(o, "key_type"));
 			strbuf_puts(out, " signatures (");
-			h(out, rjson_str(o, "version"));
+			html_text(out, rjson_str(o, "version"));
 			strbuf_puts(out, ", <code>");
-			h(out, rjson_str(o, "cipher"));
+			html_text(out, rjson_str(o, "cipher"));
 			strbuf_puts(out, "</code>)");
-			row_end(out);
+			html_row_end(out);
 			html_cert_verdict(o, out);
 			strbuf_puts(out, "</table>\n");
 			html_chain(rjson_arr(o, "chain"), rjson_str(o, "key_type"), out);
@@ -572,16 +489,16 @@ static void html_receiving(const json_t *report, strbuf_t *out)
 		const char *outcome = rjson_str(dmx, "outcome");
 		const char *dnssec = rjson_str(dmx, "dnssec");
 		strbuf_puts(out, "<table>\n");
-		row_text(out, "MX lookup", outcome, result_class(outcome));
-		row_start(out, "DNSSEC", result_class(dnssec));
-		h(out, dnssec);
+		html_row_text(out, "MX lookup", outcome, html_result_class(outcome));
+		html_row_start(out, "DNSSEC", html_result_class(dnssec));
+		html_text(out, dnssec);
 		if (rjson_str(dmx, "why_bogus")) {
 			strbuf_puts(out, ": ");
 			strbuf_append_html(out, rjson_str(dmx, "why_bogus"));
 		}
-		row_end(out);
+		html_row_end(out);
 		if (rjson_bool(dmx, "implicit") == 1)
-			row_text(out, "Note", "No MX record: the domain itself is the mail host.",
+			html_row_text(out, "Note", "No MX record: the domain itself is the mail host.",
 				 "warn");
 		strbuf_puts(out, "</table>\n");
 		html_more(out, dmx, known_dns_mx);
@@ -595,13 +512,14 @@ static void html_receiving(const json_t *report, strbuf_t *out)
 		const char *ad = rjson_str(host, "addresses_dnssec");
 		long long pref;
 		strbuf_puts(out, "<details class=\"mx\" open><summary>");
-		h(out, rjson_str(host, "host"));
+		html_text(out, rjson_str(host, "host"));
 		if (rjson_int(host, "preference", &pref))
 			strbuf_printf(out, " <span class=\"muted\">(preference %lld)</span>", pref);
 		strbuf_printf(out, " &ndash; addresses DNSSEC <span class=\"%s\">",
-			      result_class(ad) ? result_class(ad) : "muted");
-		h(out, ad);
+			      html_result_class(ad) ? html_result_class(ad) : "muted");
+		html_text(out, ad);
 		strbuf_puts(out, "</span></summary>\n");
+		html_mx_host_records(host, out);
 		html_more(out, host, known_mx_host);
 		const json_t *addrs = rjson_arr(host, "addresses");
 		size_t m = addrs ? json_array_size(addrs) : 0;
@@ -615,8 +533,8 @@ static void html_receiving(const json_t *report, strbuf_t *out)
 }
 
 /* html_policy - the domain's published policies: every dns object but the
- * MX lookup (shown under receiving). DMARC gets its key rows; anything
- * else (MTA-STS, TLS-RPT as those checks land) is shown generically. */
+ * MX lookup (shown under receiving). DMARC, MTA-STS and TLS-RPT have
+ * their layouts; anything else (a check added later) is shown generically. */
 static void html_policy(const json_t *report, strbuf_t *out)
 {
 	strbuf_puts(out, "<section id=\"policy\"><h2>Your domain's policies</h2>\n");
@@ -624,26 +542,27 @@ static void html_policy(const json_t *report, strbuf_t *out)
 	const json_t *dmarc = rjson_obj(dns, "dmarc");
 	size_t shown = 0;
 	if (dmarc) {
-		const char *outcome = rjson_str(dmarc, "outcome");
-		const char *policy = rjson_str(dmarc, "policy");
-		strbuf_puts(out, "<h3>DMARC</h3>\n<table>\n");
-		row_text(out, "Record", outcome, result_class(outcome && strcmp(outcome, "found") == 0
-							     ? "ok" : outcome));
-		row_text(out, "Policy", policy, policy && strcmp(policy, "none") != 0 ? "ok" : "warn");
-		row_start(out, "Text", NULL);
-		strbuf_puts(out, "<code>");
-		h(out, rjson_str(dmarc, "record"));
-		strbuf_puts(out, "</code>");
-		row_end(out);
+		strbuf_puts(out, "<h3>DMARC <span class=\"muted\">(RFC 7489)</span></h3>\n<table>\n");
+		html_dmarc_rows(dmarc, out);
 		strbuf_puts(out, "</table>\n");
-		html_more(out, dmarc, known_dmarc);
+		html_dmarc_destinations(dmarc, out);
+		html_more(out, dmarc, html_known_dmarc);
+		shown++;
+	}
+	if (rjson_obj(dns, "mta_sts")) {
+		html_mta_sts(rjson_obj(dns, "mta_sts"), out);
+		shown++;
+	}
+	if (rjson_obj(dns, "tls_rpt")) {
+		html_tls_rpt(rjson_obj(dns, "tls_rpt"), out);
 		shown++;
 	}
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)dns, key, v) {
-		if (strcmp(key, "mx") == 0 || strcmp(key, "dmarc") == 0 ||
-		    strcmp(key, "findings") == 0)
+		if (strcmp(key, "mx") == 0 || strcmp(key, "findings") == 0 ||
+		    (strcmp(key, "dmarc") == 0 && dmarc) || (strcmp(key, "mta_sts") == 0 &&
+		    json_is_object(v)) || (strcmp(key, "tls_rpt") == 0 && json_is_object(v)))
 			continue;
 		strbuf_puts(out, "<h3><code>");
 		strbuf_append_html(out, key);
@@ -672,12 +591,12 @@ int report_render_html(const json_t *report, strbuf_t *out)
 		    "style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'\">\n"
 		    "<meta name=\"referrer\" content=\"no-referrer\">\n"
 		    "<meta name=\"robots\" content=\"noindex, nofollow\">\n<title>mxray report for ");
-	h(out, domain);
+	html_text(out, domain);
 	strbuf_printf(out, "</title>\n<style>%s%s</style>\n</head><body>\n<header>"
 		      "<h1>mxray report for ", page_style, findings_style);
-	h(out, domain);
+	html_text(out, domain);
 	strbuf_puts(out, "</h1>\n<p>Tested ");
-	h(out, rjson_str(report, "created"));
+	html_text(out, rjson_str(report, "created"));
 	if (expires) {
 		strbuf_puts(out, ". This report expires ");
 		strbuf_append_html(out, expires);

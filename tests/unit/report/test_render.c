@@ -309,7 +309,7 @@ TEST(unknown_facts_show_generically_and_escaped)
 		"TLS_AES_128_GCM_SHA256", XSS_SCRIPT, "count", 17, "weak", 1, "nested",
 		"deep_key", "deep value 42"));
 	json_object_set_new(json_object_get(rep, "message"), XSS_IMG, json_string("odd key"));
-	json_object_set_new(dns, "mta_sts", json_pack("{ss ss s[s]}", "mode", "enforce",
+	json_object_set_new(dns, "bimi", json_pack("{ss ss s[s]}", "mode", "enforce",
 		"id", "20240101", "mx", "*.sender.test"));
 	json_object_set_new(rep, "future_top", json_pack("{sn sf}", "nothing", "ratio", 0.5));
 	strbuf_t out = STRBUF_INIT;
@@ -324,7 +324,7 @@ TEST(unknown_facts_show_generically_and_escaped)
 	CHECK(strstr(h, "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;") != NULL);
 	CHECK(strstr(h, "odd key") != NULL);
 	CHECK(strstr(h, "<section id=\"policy\">") != NULL);
-	CHECK(strstr(h, "<code>mta_sts</code>") != NULL);
+	CHECK(strstr(h, "<code>bimi</code>") != NULL);
 	CHECK(strstr(h, "*.sender.test") != NULL);
 	CHECK(strstr(h, "<code>future_top</code>") != NULL);
 	CHECK(strstr(h, "<code>ratio</code></th><td>0.5") != NULL);
@@ -406,6 +406,134 @@ TEST(generic_facts_are_bounded)
 	strbuf_free(&out);
 }
 
+/* has - CHECK that the page contains want, printing it when it does not. */
+#define HAS(page, want) do { \
+	if (strstr((page), (want)) == NULL) \
+		printf("#   missing: %s\n", (want)); \
+	CHECK(strstr((page), (want)) != NULL); \
+} while (0)
+
+/* The DNS evidence an admin fixes records from: each TLSA record field by
+ * field, which one matched for each key type, CAA, MTA-STS (the policy as
+ * served, line by line), TLS-RPT, DMARC report destinations. */
+TEST(html_lays_out_dns_evidence)
+{
+	json_t *rep = fixture_full_report();
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_html(rep, &out), 0);
+	const char *h = out.data ? out.data : "";
+	HAS(h, "<code>_25._tcp.mxdual2.probe.test</code>; 2 usable records");
+	HAS(h, "<td>2</td><td>3 DANE-EE</td><td>1 public key</td><td>1 SHA-256</td><td><code>"
+	       "7bc0a77f465d90ab3bfd3c39ec1f27f0158bda92f8bb60e20576811bd2abd690</code></td>"
+	       "<td><span class=\"ok\">yes</span></td>");
+	HAS(h, "ECDSA certificate: <span class=\"ok\">valid</span>: TLSA record 2 matched the "
+	       "server's own certificate");
+	HAS(h, "RSA certificate: <span class=\"ok\">valid</span>: TLSA record 1 matched");
+	HAS(h, "May issue: <code>ca.sandbox.test</code>");
+	HAS(h, "<code>0 iodef &quot;mailto:security@probe.test&quot;</code>");
+	HAS(h, "named by the policy's <code>*.probe.test</code>");
+	HAS(h, "<th>Reverse DNS</th><td class=\"warn\">no PTR record (nxdomain)");
+	HAS(h, "<th>Mode</th><td class=\"ok\">enforce</td>");
+	HAS(h, "604800 s (7 days)");
+	HAS(h, "<pre>version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n</pre>");
+	HAS(h, "from 127.77.4.80: HTTP 200");
+	HAS(h, "<th>Reports to</th><td><ul><li><code>mailto:tlsrpt@sender.test</code>");
+	HAS(h, "no: it publishes no authorization record</span> <span class=\"muted\">("
+	       "sender.test._report._dmarc.reports.example.net)");
+	HAS(h, "<td><code>mailto:dmarc@sender.test</code></td><td><span class=\"ok\">own domain");
+	/* laid out, so not repeated as generic key/value rows */
+	CHECK(strstr(h, ">usable_records<") == NULL);
+	CHECK(strstr(h, ">policy_text<") == NULL);
+	CHECK(strstr(h, ">by_key_type<") == NULL);
+	CHECK(strstr(h, ">report_destinations<") == NULL);
+	CHECK(html_structure_ok(h));
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
+/* What the message said: DMARC evaluated, HELO and blocklist checks, header
+ * basics, hops with their TLS and delays, and upstream results as
+ * information. */
+TEST(html_lays_out_message_evidence)
+{
+	json_t *rep = fixture_full_report();
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_html(rep, &out), 0);
+	const char *h = out.data ? out.data : "";
+	HAS(h, "<th>Result</th><td class=\"ok\">pass</td>");
+	HAS(h, "<th>DKIM aligned</th><td><span class=\"bad\">no</span>");
+	HAS(h, "<th>HELO is the client</th><td><span class=\"ok\">yes</span>");
+	HAS(h, "<code>bl.analysis.test</code>: not listed");
+	HAS(h, "one-click unsubscribe offered (RFC 8058)");
+	HAS(h, "<th>Reply</th><td>none sent: List-Id present (mailing-list mail)");
+	HAS(h, "<tr><td>mail.sender.test [192.0.2.25]</td><td>mx.lists.example.org</td><td>ESMTPS"
+	       "</td><td class=\"ok\">yes, TLSv1.3</td><td>2026-11-22T10:00:12Z</td><td>12 s</td></tr>");
+	HAS(h, "<tr><td>[10.0.0.5]</td><td>mail.sender.test</td>");
+	HAS(h, "dkim=<span class=\"ok\">pass</span>, spf=<span class=\"ok\">pass</span>, "
+	       "dmarc=<span class=\"ok\">pass</span>");
+	HAS(h, "<td>i=1</td><td>ARC-Message-Signature</td><td>d=lists.example.org s=arc1</td>");
+	HAS(h, "<td>ARC-Seal</td><td>d=lists.example.org cv=none</td>");
+	CHECK(strstr(h, ">authentication_results<") == NULL);
+	CHECK(strstr(h, ">one_click_unsubscribe<") == NULL);
+	CHECK(html_structure_ok(h));
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
+/* set_all_leaves - every string, number, boolean and null in j becomes a
+ * copy of v: each field of the report mistyped at once. */
+static void set_all_leaves(json_t *j, const json_t *v)
+{
+	const char *key;
+	json_t *x;
+	size_t i;
+	if (json_is_object(j)) {
+		json_object_foreach(j, key, x) {
+			if (json_is_object(x) || json_is_array(x))
+				set_all_leaves(x, v);
+			else if (strcmp(key, "format") != 0)
+				json_object_set_new(j, key, json_deep_copy(v));
+		}
+	} else if (json_is_array(j)) {
+		json_array_foreach(j, i, x) {
+			if (json_is_object(x) || json_is_array(x))
+				set_all_leaves(x, v);
+			else
+				json_array_set_new(j, i, json_deep_copy(v));
+		}
+	}
+}
+
+TEST(full_report_hostile_or_mistyped_stays_inert)
+{
+	static const char *payloads[] = { XSS_SCRIPT, XSS_IMG, XSS_QUOTE };
+	for (size_t i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+		json_t *rep = fixture_full_report();
+		strbuf_t out = STRBUF_INIT;
+		set_all_strings(rep, payloads[i]);
+		CHECK_INT(report_render_html(rep, &out), 0);
+		const char *h = out.data ? out.data : "";
+		CHECK(strstr(h, "<script") == NULL && strstr(h, "<img") == NULL);
+		CHECK(html_structure_ok(h));
+		json_decref(rep);
+		strbuf_free(&out);
+	}
+	json_t *kinds[] = { json_integer(-7), json_string("x"), json_array(), json_object(),
+			    json_null(), json_true() };
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		json_t *rep = fixture_full_report();
+		strbuf_t out = STRBUF_INIT;
+		set_all_leaves(rep, kinds[i]);
+		CHECK_INT(report_render_html(rep, &out), 0);
+		CHECK(out.data && strstr(out.data, "(null)") == NULL);
+		CHECK(out.data && strstr(out.data, "</html>") != NULL);
+		CHECK(out.data && html_structure_ok(out.data));
+		json_decref(rep);
+		json_decref(kinds[i]);
+		strbuf_free(&out);
+	}
+}
+
 int main(void)
 {
 	RUN(text_has_the_facts_of_the_sample);
@@ -420,5 +548,8 @@ int main(void)
 	RUN(unknown_facts_show_generically_and_escaped);
 	RUN(tls_scan_is_a_cipher_table_per_protocol);
 	RUN(generic_facts_are_bounded);
+	RUN(html_lays_out_dns_evidence);
+	RUN(html_lays_out_message_evidence);
+	RUN(full_report_hostile_or_mistyped_stays_inert);
 	return harness_done();
 }
