@@ -79,8 +79,9 @@ static void html_tlsa_records(const json_t *dane, strbuf_t *out)
 	size_t n = recs ? json_array_size(recs) : 0;
 	if (n == 0)
 		return;
-	strbuf_puts(out, "<table class=\"facts\"><tr class=\"cols\"><th>#</th><th>Usage</th><th>Selector</th>"
-		    "<th>Matching</th><th>Data</th><th>Usable for SMTP</th></tr>\n");
+	static const char *const cols[] = { "#", "Usage", "Selector", "Matching", "Data",
+		"Usable for SMTP", NULL };
+	html_table_columns(out, cols);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *r = json_array_get(recs, i);
 		long long u = -1, s = -1, m = -1;
@@ -319,8 +320,8 @@ void html_dmarc_destinations(const json_t *dmarc, strbuf_t *out)
 	size_t n = dests ? json_array_size(dests) : 0;
 	if (n == 0)
 		return;
-	strbuf_puts(out, "<table class=\"facts\"><tr class=\"cols\"><th>Reports</th><th>To</th>"
-		    "<th>Accepted by the destination</th></tr>\n");
+	static const char *const cols[] = { "Reports", "To", "Accepted by the destination", NULL };
+	html_table_columns(out, cols);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *d = json_array_get(dests, i);
 		strbuf_puts(out, "<tr><td>");

@@ -263,9 +263,9 @@ void html_received_path(const json_t *msg, strbuf_t *out)
 	size_t n = received ? json_array_size(received) : 0;
 	if (n == 0)
 		return;
-	strbuf_puts(out, "<details><summary>Received path (newest hop first)</summary>\n"
-		    "<table class=\"facts\"><tr class=\"cols\"><th>From</th><th>By</th><th>With</th><th>TLS</th>"
-		    "<th>Time</th><th>Delay</th></tr>\n");
+	static const char *const cols[] = { "From", "By", "With", "TLS", "Time", "Delay", NULL };
+	strbuf_puts(out, "<details><summary>Received path (newest hop first)</summary>\n");
+	html_table_columns(out, cols);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *hop = json_array_get(received, i);
 		long long delay;
@@ -341,8 +341,8 @@ void html_upstream_auth(const json_t *msg, strbuf_t *out)
 		    "(information only)</summary>\n<p class=\"muted\">Anyone on the path can write "
 		    "these fields; mxray shows them as found and verifies no ARC signature.</p>\n");
 	if (nar > 0) {
-		strbuf_puts(out, "<table class=\"facts\"><tr class=\"cols\"><th>Authentication-Results by</th>"
-			    "<th>Results</th></tr>\n");
+		static const char *const cols[] = { "Authentication-Results by", "Results", NULL };
+		html_table_columns(out, cols);
 		for (size_t i = 0; i < nar; i++) {
 			const json_t *f = json_array_get(ar, i);
 			strbuf_puts(out, "<tr><td>");
@@ -357,8 +357,8 @@ void html_upstream_auth(const json_t *msg, strbuf_t *out)
 		strbuf_puts(out, "</table>\n");
 	}
 	if (narc > 0) {
-		strbuf_puts(out, "<table class=\"facts\"><tr class=\"cols\"><th>ARC set</th><th>Field</th>"
-			    "<th>What it says</th></tr>\n");
+		static const char *const cols[] = { "ARC set", "Field", "What it says", NULL };
+		html_table_columns(out, cols);
 		for (size_t i = 0; i < narc; i++) {
 			const json_t *f = json_array_get(arc, i);
 			long long inst;

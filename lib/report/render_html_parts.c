@@ -74,6 +74,14 @@ void html_string_list(strbuf_t *out, const json_t *arr)
 	strbuf_puts(out, "</ul>\n");
 }
 
+void html_table_columns(strbuf_t *out, const char *const cols[])
+{
+	strbuf_puts(out, "<table class=\"facts\"><tr class=\"cols\">");
+	for (size_t i = 0; cols[i]; i++)
+		strbuf_printf(out, "<th>%s</th>", cols[i]);
+	strbuf_puts(out, "</tr>\n");
+}
+
 void html_code(strbuf_t *out, const char *s)
 {
 	strbuf_puts(out, "<code>");

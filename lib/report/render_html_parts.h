@@ -25,6 +25,9 @@ void html_row_text(strbuf_t *out, const char *label, const char *value, const ch
 const char *html_result_class(const char *r);
 /* html_bool - yes (ok), no (bad) or "unknown" for b = 1, 0, -1. */
 void html_bool(strbuf_t *out, int b, const char *yes, const char *no);
+/* html_table_columns - open a table of rows with a header row of our
+ * column names (NULL-terminated); the caller closes it. */
+void html_table_columns(strbuf_t *out, const char *const cols[]);
 /* html_string_list - a <ul> of the strings in arr (non-strings skipped). */
 void html_string_list(strbuf_t *out, const json_t *arr);
 
