@@ -43,6 +43,19 @@ static const char *yes_no(const json_t *obj, const char *key)
 	return b == 1 ? "yes" : b == 0 ? "no" : "unknown";
 }
 
+/* field - a line: our label (padded by the caller), the report's string a,
+ * then sep and b when b is not NULL. */
+static void field(strbuf_t *out, const char *label, const char *a, const char *sep, const char *b)
+{
+	strbuf_puts(out, label);
+	put(out, a);
+	if (b) {
+		strbuf_puts(out, sep);
+		put(out, b);
+	}
+	strbuf_puts(out, "\n");
+}
+
 static void text_sending(const json_t *msg, strbuf_t *out)
 {
 	strbuf_puts(out, "\nHow your server sent to us\n");
@@ -96,6 +109,17 @@ static void text_sending(const json_t *msg, strbuf_t *out)
 		put(out, rjson_str(sig, "result"));
 		strbuf_puts(out, "\n");
 	}
+	const json_t *dmarc = rjson_obj(msg, "dmarc");
+	if (dmarc) {
+		int spf_al = rjson_bool(dmarc, "spf_aligned"), dkim_al = rjson_bool(dmarc, "dkim_aligned");
+		strbuf_puts(out, "  DMARC:       ");
+		put(out, rjson_str(dmarc, "result"));
+		strbuf_puts(out, " for ");
+		put(out, rjson_str(dmarc, "domain"));
+		strbuf_puts(out, spf_al == 1 && dkim_al == 1 ? " (aligned: SPF, DKIM)\n" :
+			    spf_al == 1 ? " (aligned: SPF)\n" : dkim_al == 1 ? " (aligned: DKIM)\n" :
+			    " (nothing aligned)\n");
+	}
 }
 
 static void text_address(const json_t *a, strbuf_t *out)
@@ -141,6 +165,9 @@ static void text_address(const json_t *a, strbuf_t *out)
 	strbuf_puts(out, "\n      Name match:  ");
 	strbuf_puts(out, yes_no(tls, "name_match"));
 	strbuf_puts(out, "\n");
+	const json_t *dane = rjson_obj(a, "dane");
+	if (dane)
+		field(out, "      DANE:        ", rjson_str(dane, "state"), ": ", rjson_str(dane, "reason"));
 	if (rjson_str(tls, "key_type") == NULL)
 		return;
 	strbuf_puts(out, "      Key types:   ");
@@ -182,6 +209,15 @@ static void text_receiving(const json_t *report, strbuf_t *out)
 		strbuf_puts(out, ", addresses DNSSEC ");
 		put(out, rjson_str(host, "addresses_dnssec"));
 		strbuf_puts(out, "\n");
+		const json_t *dane = rjson_obj(host, "dane");
+		long long usable;
+		if (dane && rjson_int(dane, "usable_records", &usable)) {
+			strbuf_puts(out, "    TLSA:        ");
+			put(out, rjson_str(dane, "outcome"));
+			strbuf_printf(out, ", %lld usable record%s at ", usable, usable == 1 ? "" : "s");
+			put(out, rjson_str(dane, "tlsa_name"));
+			strbuf_puts(out, "\n");
+		}
 		const json_t *addrs = rjson_arr(host, "addresses");
 		size_t m = addrs ? json_array_size(addrs) : 0;
 		if (m == 0)
@@ -189,6 +225,24 @@ static void text_receiving(const json_t *report, strbuf_t *out)
 		for (size_t k = 0; k < m; k++)
 			text_address(json_array_get(addrs, k), out);
 	}
+}
+
+/* text_policy - one line each for the domain's DMARC, MTA-STS and TLS-RPT. */
+static void text_policy(const json_t *report, strbuf_t *out)
+{
+	const json_t *dns = rjson_obj(report, "dns");
+	const json_t *dmarc = rjson_obj(dns, "dmarc");
+	const json_t *sts = rjson_obj(dns, "mta_sts");
+	const json_t *rpt = rjson_obj(dns, "tls_rpt");
+	if (!dmarc && !sts && !rpt)
+		return;
+	strbuf_puts(out, "\nYour domain's policies\n");
+	if (dmarc)
+		field(out, "  DMARC:       ", rjson_str(dmarc, "outcome"), ", p=", rjson_str(dmarc, "policy"));
+	if (sts)
+		field(out, "  MTA-STS:     ", rjson_str(sts, "outcome"), ", mode ", rjson_str(sts, "mode"));
+	if (rpt)
+		field(out, "  TLS-RPT:     ", rjson_str(rpt, "outcome"), NULL, NULL);
 }
 
 int report_render_text(const json_t *report, strbuf_t *out)
@@ -209,5 +263,6 @@ int report_render_text(const json_t *report, strbuf_t *out)
 	text_grade_summary(report, out);
 	text_sending(rjson_obj(report, "message"), out);
 	text_receiving(report, out);
+	text_policy(report, out);
 	return 0;
 }

@@ -534,6 +534,23 @@ TEST(full_report_hostile_or_mistyped_stays_inert)
 	}
 }
 
+/* The text (reply mail, mxray check) names DMARC, DANE and the policies in
+ * a line each. */
+TEST(text_has_dmarc_dane_and_policies)
+{
+	json_t *rep = fixture_full_report();
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_text(rep, &out), 0);
+	const char *t = out.data ? out.data : "";
+	HAS(t, "  DMARC:       pass for sender.test (aligned: SPF)\n");
+	HAS(t, "    TLSA:        secure, 2 usable records at _25._tcp.mxdual2.probe.test\n");
+	HAS(t, "      DANE:        valid\n");
+	HAS(t, "Your domain's policies\n  DMARC:       found, p=reject\n"
+	       "  MTA-STS:     ok, mode enforce\n  TLS-RPT:     valid\n");
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
 int main(void)
 {
 	RUN(text_has_the_facts_of_the_sample);
@@ -551,5 +568,6 @@ int main(void)
 	RUN(html_lays_out_dns_evidence);
 	RUN(html_lays_out_message_evidence);
 	RUN(full_report_hostile_or_mistyped_stays_inert);
+	RUN(text_has_dmarc_dane_and_policies);
 	return harness_done();
 }
