@@ -164,6 +164,48 @@ json_t *dane_tlsa_parse(const unsigned char *p, size_t n, size_t ordinal, dane_t
 			 "usage_name", usage_name(p[0]), "data", data, "usable", ok);
 }
 
+/* mark_matched - mark the record a DANE verdict matched (an index into "records"). */
+static void mark_matched(const json_t *verdict, unsigned char *used, size_t nrec)
+{
+	json_t *m = json_object_get(verdict, "matched_record");
+	if (json_is_integer(m) && json_integer_value(m) >= 0 && (size_t)json_integer_value(m) < nrec)
+		used[json_integer_value(m)] = 1;
+}
+
+/* rollover_advice - RFC 7671 8.1: with every usable record matching a key
+ * in use now and no DANE-TA record, the next key change breaks DANE
+ * delivery until DNS catches up. Only said when every address matched. */
+static void rollover_advice(json_t *d, const char *host, const dane_tlsa_t *t, size_t nt,
+			    const json_t *addrs)
+{
+	unsigned char used[TLSA_RECORDS_MAX] = { 0 };
+	size_t i, k, checked = 0;
+	json_t *addr;
+	for (k = 0; k < nt; k++)
+		if (t[k].usage == 2)
+			return;
+	json_array_foreach(addrs, i, addr) {
+		const json_t *ad = json_object_get(addr, "dane");
+		const char *state = json_string_value(json_object_get(ad, "state"));
+		if (state == NULL)
+			continue;
+		if (strcmp(state, "valid") != 0)
+			return;
+		checked++;
+		mark_matched(ad, used, TLSA_RECORDS_MAX);
+		const json_t *by = json_object_get(ad, "by_key_type"), *v;
+		size_t j;
+		json_array_foreach(by, j, v)
+			mark_matched(v, used, TLSA_RECORDS_MAX);
+	}
+	for (k = 0; k < nt; k++)
+		if (t[k].index < 0 || t[k].index >= TLSA_RECORDS_MAX || !used[t[k].index])
+			return;	/* a record no current key matches: staged for the next one */
+	if (checked > 0)
+		finding_add(d, "dane.no_rollover_record", host, "%zu usable TLSA record%s, all for keys "
+			    "in use now", nt, nt == 1 ? "" : "s");
+}
+
 /* verify_other_key_types - a server with certificates of several key
  * types (RSA and ECDSA) hands each sender the one its offer selects, so
  * every one must match the TLSA records (RFC 7671 8.1, RFC 7672 3.1):
@@ -310,5 +352,6 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 		json_object_set_new(addr, "dane", ad);
 	}
 	SSL_CTX_free(ctx);
+	rollover_advice(d, host, t, nt, json_object_get(mx_host, "addresses"));
 	free(t);
 }

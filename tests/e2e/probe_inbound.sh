@@ -145,6 +145,7 @@ is dane_ta_with_ca_in_chain_valid mx.0.addresses.0.dane.state valid
 is dane_ta_matched_at_depth_1 mx.0.addresses.0.dane.depth 1
 is dane_ta_record_usage mx.0.dane.records.0.usage_name DANE-TA
 is caa_found_by_climbing mx.0.caa.name probe.test
+lacks dane_ta_record_survives_rollover dane.no_rollover_record
 is caa_issuer mx.0.caa.issuers '["ca.sandbox.test"]'
 is ptr_forward_confirmed mx.0.addresses.0.ptr.forward_confirmed true
 is ptr_names mx.0.addresses.0.ptr.names '["mxta.probe.test"]'
@@ -161,6 +162,10 @@ is dane_ee_full_key_selector mx.0.dane.records.0.selector 1
 run dane-sha512.probe.test
 is dane_ee_sha512_matches mx.0.addresses.0.dane.state valid
 is dane_ee_sha512_type mx.0.dane.records.0.matching_type 2
+has dane_one_record_no_rollover mx.0.dane dane.no_rollover_record
+run dane-next.probe.test
+is dane_rollover_current_key_matches mx.0.addresses.0.dane.state valid
+lacks dane_rollover_next_key_staged dane.no_rollover_record
 run dane-dual.probe.test
 kinds=$(python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['mx'][0]['addresses'][0]['tls']
 print(' '.join(sorted([t['key_type']] + [o['key_type'] for o in t['other_key_types']])))" "$J" 2>&1)
@@ -174,6 +179,8 @@ is dual_cert_both_covered_valid mx.0.addresses.0.dane.state valid
 states=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['mx'][0]['addresses'][0]['dane']
 print(' '.join(b['key_type'] + '=' + b['state'] for b in sorted(d['by_key_type'], key=lambda b: b['key_type'])))" "$J" 2>&1)
 [ "$states" = "ECDSA=valid RSA=valid" ] && ok dual_cert_each_key_verified || not_ok dual_cert_each_key_verified "$states"
+# one record per key, both in use: no record ready for either key's successor
+has dual_cert_no_rollover_record mx.0.dane dane.no_rollover_record
 run dane-insecure.probe.test
 is dane_insecure_zone_outcome mx.0.dane.outcome insecure
 has dane_insecure_finding mx.0.dane dane.insecure
