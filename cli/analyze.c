@@ -88,6 +88,14 @@ static int analyze_read(const char *path, strbuf_t *buf, char *err, size_t errle
 	return 0;
 }
 
+/* analyze_body - hash a body chunk for DKIM, within [milter] max_body_bytes. */
+static void analyze_body(dkim_verify_t *v, message_facts_t *m, const strbuf_t *chunk)
+{
+	size_t take = message_limits_body(&m->limits, chunk->len);
+	if (take > 0)
+		dkim_verify_body(v, (const unsigned char *)chunk->data, take);
+}
+
 /* analyze_message - feed headers and body of text to the facts and DKIM,
  * as the milter's header/eoh/body callbacks would. */
 static void analyze_message(const char *text, size_t len, message_facts_t *m, dkim_verify_t *v)
@@ -129,6 +137,8 @@ static void analyze_message(const char *text, size_t len, message_facts_t *m, dk
 			strbuf_append(&value, p, ll);
 			p = eol ? eol + 1 : end;
 		}
+		if (!message_limits_header(&m->limits, name, value.data))
+			continue;	/* counted and reported, not read */
 		dkim_verify_header(v, name, value.data, 1);
 		message_facts_header(m, name, value.data);
 	}
@@ -147,12 +157,12 @@ static void analyze_message(const char *text, size_t len, message_facts_t *m, dk
 			strbuf_append(&body, "\r\n", 2);
 		p = eol ? eol + 1 : end;
 		if (body.len >= 65536) {
-			dkim_verify_body(v, (const unsigned char *)body.data, body.len);
+			analyze_body(v, m, &body);
 			strbuf_reset(&body);
 		}
 	}
 	if (body.len > 0)
-		dkim_verify_body(v, (const unsigned char *)body.data, body.len);
+		analyze_body(v, m, &body);
 	strbuf_free(&body);
 }
 
@@ -190,6 +200,7 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 	message_facts_t m;
 	client_facts_init(&c);
 	message_facts_init(&m);
+	message_limits_set(&m.limits, cfg->max_headers, cfg->max_header_bytes, cfg->max_body_bytes);
 	long long t0 = clock_ms();
 
 	if (o->client_ip) {
@@ -217,6 +228,7 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 		goto out;
 	analyze_message(text->data, text->len, &m, v);
 	m.dkim = dkim_verify_finish(v);
+	message_limits_dkim(&m.limits, m.dkim);
 	m.spf = spf_sandbox_run(sb, c.ip[0] ? c.ip : NULL, c.helo, m.mail_from);
 	reply_mode_t mode;
 	if (reply_mode_parse(cfg->milter_reply_policy, &mode) != 0)

@@ -101,6 +101,8 @@ static milter_conn_t *milter_conn_get(SMFICTX *ctx)
 	}
 	client_facts_init(&c->client);
 	message_facts_init(&c->msg.facts);
+	message_limits_set(&c->msg.facts.limits, milter_cfg.max_headers, milter_cfg.max_header_bytes,
+			   milter_cfg.max_body_bytes);
 	if (smfi_setpriv(ctx, c) != MI_SUCCESS) {
 		log_error("milter: smfi_setpriv failed");
 		free(c);
@@ -262,6 +264,8 @@ static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
 			return SMFIS_TEMPFAIL;
 		}
 	}
+	if (!message_limits_header(&c->msg.facts.limits, name, value))
+		return SMFIS_CONTINUE;	/* counted and reported, not read */
 	dkim_verify_header(c->msg.dkim, name, value, c->lead_space_kept);
 	message_facts_header(&c->msg.facts, name, value);
 	return SMFIS_CONTINUE;
@@ -285,7 +289,9 @@ static sfsistat milter_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 		return SMFIS_TEMPFAIL;
 	if (!c->msg.is_test)
 		return SMFIS_ACCEPT;
-	dkim_verify_body(c->msg.dkim, chunk, len);	/* hashed, never kept */
+	size_t take = message_limits_body(&c->msg.facts.limits, len);
+	if (take > 0)
+		dkim_verify_body(c->msg.dkim, chunk, take);	/* hashed, never kept */
 	return SMFIS_CONTINUE;
 }
 
@@ -333,6 +339,7 @@ static sfsistat milter_eom(SMFICTX *ctx)
 		return SMFIS_ACCEPT;
 	}
 	m->facts.dkim = dkim_verify_finish(m->dkim);
+	message_limits_dkim(&m->facts.limits, m->facts.dkim);
 	m->facts.spf = spf_sandbox_run(milter_spf, c->client.ip[0] ? c->client.ip : NULL,
 				       c->client.helo, m->facts.mail_from);
 	m->facts.reply_policy = reply_policy_decide(&m->facts, milter_reply_mode, milter_cfg.mail_from);

@@ -103,7 +103,10 @@ void message_facts_clear(message_facts_t *m)
 	free_list(m->received, m->received_count);
 	json_decref(m->spf);
 	json_decref(m->dkim);
+	message_limits_t keep = m->limits;
 	message_facts_init(m);
+	message_limits_set(&m->limits, keep.max_headers, keep.max_header_bytes,
+			   keep.max_body_bytes);
 }
 
 void message_facts_set_mail_from(message_facts_t *m, const char *arg)
@@ -310,6 +313,7 @@ json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
 	json_object_set_new(o, "authentication_results", ar);
 	json_object_set_new(o, "arc", arc);
 	json_object_set_new(o, "authentication_truncated", json_boolean(m->auth_truncated));
+	json_object_set_new(o, "limits", message_limits_json(&m->limits));
 	return o;
 }
 

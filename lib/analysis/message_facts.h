@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <jansson.h>
+#include "analysis/message_limits.h"
 #include "base/netaddr.h"
 #include "mail/record.h"
 
@@ -56,6 +57,7 @@ typedef struct message_facts {
 	json_t *reply_policy;		/* owned; NULL: not decided (reply) */
 	json_t *dnsbl;			/* owned array; NULL: not checked */
 	json_t *helo_check;		/* owned (helo_check.h); NULL: not checked */
+	message_limits_t limits;	/* what was read; the maxima outlive a clear */
 } message_facts_t;
 
 void client_facts_init(client_facts_t *c);

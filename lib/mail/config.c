@@ -23,6 +23,7 @@ typedef enum config_kind {
 	CK_DURATION,		/* long long milliseconds */
 	CK_PORT,		/* int 1..65535 */
 	CK_COUNT,		/* int 1..1000 */
+	CK_SIZE,		/* long long 1..2^40, "64k", "10M", "1G" (powers of 1024) */
 	CK_LOGDEST,		/* log_dest_t */
 	CK_NETWORKS,		/* allow_networks: text + parsed list */
 	CK_ADDRESSES,		/* char ** list of test addresses */
@@ -69,6 +70,9 @@ static const config_key_t config_keys[] = {
 	K("milter", "rate_per_domain", CK_COUNT, rate_per_domain, "50"),
 	K("milter", "rate_per_network", CK_COUNT, rate_per_network, "50"),
 	K("milter", "dnsbl", CK_STRING, milter_dnsbl, "zen.spamhaus.org bl.spamcop.net"),
+	K("milter", "max_headers", CK_SIZE, max_headers, "1000"),
+	K("milter", "max_header_bytes", CK_SIZE, max_header_bytes, "64k"),
+	K("milter", "max_body_bytes", CK_SIZE, max_body_bytes, "10M"),
 	K("worker", "consumer", CK_STRING, consumer_name, ""),
 	K("worker", "user", CK_STRING, worker_user, ""),
 	K("worker", "jobs", CK_COUNT, worker_jobs, "8"),
@@ -153,6 +157,22 @@ static int config_set(mxray_config_t *cfg, const config_key_t *k, const char *va
 		}
 		*(int *)field = (int)v;
 		return 0;
+	case CK_SIZE: {
+		long long n = strtoll(value, &end, 10), unit = 1;
+		if (*end == 'k' || *end == 'K')
+			unit = 1024, end++;
+		else if (*end == 'M')
+			unit = 1024 * 1024, end++;
+		else if (*end == 'G')
+			unit = 1024 * 1024 * 1024, end++;
+		if (*value == '\0' || *end != '\0' || n < 1 || n > (1LL << 40) / unit) {
+			snprintf(err, errlen, "\"%s\" is not a size from 1 to 1024G (e.g. 1000, 64k, 10M)",
+				 value);
+			return -1;
+		}
+		*(long long *)field = n * unit;
+		return 0;
+	}
 	case CK_LOGDEST:
 		if (strcmp(value, "syslog") == 0)
 			cfg->log_dest = LOG_DEST_SYSLOG;

@@ -57,6 +57,9 @@ typedef struct mxray_config {
 	long long rate_window_ms;	/* test mails counted over this window */
 	int rate_per_sender, rate_per_domain, rate_per_network;	/* then 450 4.7.1 */
 	char *milter_dnsbl;		/* DNS blocklist zones, space-separated */
+	long long max_headers;		/* header fields read of a test mail */
+	long long max_header_bytes;	/* bytes of one field read */
+	long long max_body_bytes;	/* body bytes hashed for DKIM */
 
 	/* [worker] */
 	char *consumer_name;		/* default host-pid */

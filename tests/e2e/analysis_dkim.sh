@@ -9,7 +9,8 @@
 # after signing still passes: the finding says why that is bad), tampered
 # body and header, missing key, revoked key, t=y, 1024-bit (warns) and
 # 512-bit (fails) RSA, a key in an insecure zone, a key in a bogus zone
-# (temperror, never pass), two signatures with mixed results.
+# (temperror, never pass), two signatures with mixed results, and the
+# [milter] limits on header fields and body bytes.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
@@ -90,6 +91,32 @@ out=$work/bogus_zone.json
 # The same message through mxray analyze --format html names the problem.
 "$MXRAY" analyze -c "$SANDBOX_CONF" --format html "$work/corpus/rsa_sha1.eml" >"$work/rsa_sha1.html" 2>/dev/null
 contains dkim_rsa_sha1_in_html "$work/rsa_sha1.html" "rsa-sha1"
+
+# Bounds ([milter] max_body_bytes, max_headers): a body cut short makes a
+# whole-body signature neutral (never a false fail), one with l= inside
+# what was read keeps its pass; fields over the count are reported.
+printf '[milter]\nmax_body_bytes = 16\n' | cat "$SANDBOX_CONF" - >"$work/small-body.conf"
+printf '[milter]\nmax_headers = 2\n' | cat "$SANDBOX_CONF" - >"$work/few-headers.conf"
+out=$work/cut_body.json
+"$MXRAY" analyze -c "$work/small-body.conf" --format json "$work/corpus/rsa_sha256.eml" >"$out" 2>"$out.err"
+r="$(sig "$out" 0 result): $(sig "$out" 0 reason)"
+case "$r" in
+"neutral: not verified: the body has "*" bytes and only the first 16 were read"*) ok limits_body_cut_signature_neutral ;;
+*) not_ok limits_body_cut_signature_neutral "$r $(head -c 200 "$out.err")" ;;
+esac
+json_get "$out" message.limits.findings | grep -q '"message.limits.body"' && ok limits_body_finding ||
+	not_ok limits_body_finding "$(json_get "$out" message.limits)"
+printf '[milter]\nmax_body_bytes = 64\n' | cat "$SANDBOX_CONF" - >"$work/l-body.conf"
+out=$work/cut_length.json
+"$MXRAY" analyze -c "$work/l-body.conf" --format json "$work/corpus/length_appended.eml" >"$out" 2>/dev/null
+[ "$(sig "$out" 0 result)" = pass ] && ok limits_l_within_read_keeps_pass ||
+	not_ok limits_l_within_read_keeps_pass "$(sig "$out" 0 result): $(sig "$out" 0 reason)"
+out=$work/few_headers.json
+"$MXRAY" analyze -c "$work/few-headers.conf" --format json "$work/corpus/rsa_sha256.eml" >"$out" 2>/dev/null
+n=$(json_get "$out" message.limits.headers_not_read)
+[ "${n:-0}" -ge 1 ] && json_get "$out" message.limits.findings | grep -q '"message.limits.headers"' &&
+	ok "limits_headers_over_count_reported ($n not read)" ||
+	not_ok limits_headers_over_count_reported "$(json_get "$out" message.limits)"
 
 # Two signatures, both reported: through mxray analyze, and through Postfix.
 out=$work/mixed.json

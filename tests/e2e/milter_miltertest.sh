@@ -2,7 +2,8 @@
 # milter_miltertest.sh - mxray-milter for real, driven by miltertest(8):
 # a test mail becomes one job in a real Redis stream with the documented
 # fields; a mail to another address is accepted and queues nothing; with
-# Redis stopped the test mail is tempfailed with 451 4.3.0.
+# Redis stopped the test mail is tempfailed with 451 4.3.0; the [milter]
+# limits on header fields and body bytes are counted and reported.
 # Self-contained: Redis and the milter on unix sockets in a temporary
 # directory, both stopped by PID. Needs ./mxray-milter (make mxray-milter),
 # redis-server, redis-cli, miltertest, python3. Prints ok / not ok lines.
@@ -29,6 +30,8 @@ address = $dir/redis.sock
 [milter]
 socket = unix:$dir/milter.sock
 test_addresses = test@mxray.test
+max_headers = 3
+max_body_bytes = 8
 CONF
 
 redis-server --port 0 --unixsocket "$dir/redis.sock" --save "" --appendonly no \
@@ -99,6 +102,12 @@ assert m["spf"]["domain"] == "sender.test" and m["spf"]["result"] in (
     "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"), m["spf"]
 assert m["dkim"] == [], m["dkim"]
 assert "secret body" not in open(sys.argv[1]).read()
+# [milter] limits: three fields are exactly max_headers (all read); of the
+# 18 body bytes, max_body_bytes (8) were hashed, and the report says so
+lim = m["limits"]
+assert (lim["headers"], lim["headers_not_read"], lim["body_bytes"], lim["body_bytes_read"]) \
+    == (3, 0, 18, 8), lim
+assert [f["id"] for f in lim["findings"]] == ["message.limits.body"], lim
 PY
 then ok "job has the documented fields, printable, no body"; else notok "job has the documented fields"; fi
 

@@ -28,6 +28,9 @@ TEST(shipped_config_loads_with_documented_defaults)
 	CHECK_INT(cfg.max_mx, 10);
 	CHECK_INT(cfg.allow_networks.count, 0);
 	CHECK_INT(cfg.log_dest, LOG_DEST_SYSLOG);
+	CHECK_INT(cfg.max_headers, 1000);
+	CHECK_INT(cfg.max_header_bytes, 64 * 1024);
+	CHECK_INT(cfg.max_body_bytes, 10 * 1024 * 1024);
 	CHECK(cfg.helo_name != NULL && cfg.helo_name[0] != '\0');
 	config_free(&cfg);
 }
@@ -121,6 +124,9 @@ TEST(mistakes_are_reported_with_line)
 		{ "[log]\ndestination = file\n", "neither syslog nor stderr" },
 		{ "[dns]\nresolver = 8.8.8.8\n", "neither recursive nor forward" },
 		{ "[mail]\nsubmit = lmtp://x\n", "neither smtp://" },
+		{ "[milter]\nmax_body_bytes = 10T\n", "is not a size from 1 to 1024G" },
+		{ "[milter]\nmax_headers = 0\n", "is not a size from 1 to 1024G" },
+		{ "[milter]\nmax_header_bytes = 2048G\n", "is not a size from 1 to 1024G" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		mxray_config_t cfg;
