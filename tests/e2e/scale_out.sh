@@ -71,7 +71,11 @@ mkdir -p "$certs"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=capa.sender.test \
 	-keyout "$certs/quirk.key" -out "$certs/quirk.pem" 2>/dev/null
 counter_log=$SANDBOX/logs/counting.log
-setsid timeout 300 python3 tests/tools/hostile_smtpd.py counting "${SANDBOX_NET}.7.117" 25 "$certs" </dev/null \
+# Each session is held 0.2 s after its EHLO, while it is counted, so the
+# sessions of two probes running at once overlap in the tally (the control
+# below must be able to see more than 3 open).
+HOSTILE_EHLO_DELAY=0.2 setsid timeout 300 python3 tests/tools/hostile_smtpd.py counting \
+	"${SANDBOX_NET}.7.117" 25 "$certs" </dev/null \
 	>"$counter_log" 2>&1 &
 echo $! >"$SANDBOX/run/extra-counting.pid"
 for _ in $(seq 1 50); do [ -n "$(ss -Hltn "src ${SANDBOX_NET}.7.117:25")" ] && break; sleep 0.1; done

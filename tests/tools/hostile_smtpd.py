@@ -42,7 +42,8 @@ refused with protocol_version:
                   change of the number of connections open (from EHLO to
                   their end) is logged as "open N max M"
                   (tests/e2e/scale_out.sh); the greeting comes after
-                  $HOSTILE_GREETING_DELAY seconds (default 0.05)
+                  $HOSTILE_GREETING_DELAY seconds (default 0.05), the
+                  reply to the first EHLO after $HOSTILE_EHLO_DELAY (0)
   busy            the first connection is served; for 1.5 s after the
                   second one every connection gets "421 4.7.0 too many
                   connections" (a rate limit); then served again
@@ -279,6 +280,9 @@ def counted(conn):
         if not counting:
             counting.append(True)
             tally(+1)
+            # held while counted: sessions of clients that run at once
+            # overlap in the tally, however short their exchanges
+            time.sleep(float(os.environ.get("HOSTILE_EHLO_DELAY", "0")))
 
     try:
         conn.settimeout(20)
