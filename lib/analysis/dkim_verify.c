@@ -357,21 +357,30 @@ static const char *dkv_details(const analysis_dns_t *dns, DKIM_SIGINFO *sig, jso
 	if (!have_key && ed && kp0 && kp0[0])
 		bits = 256;	/* Ed25519 keys have one size; libopendkim reports none */
 	json_object_set_new(o, "key_bits", have_key || bits ? json_integer(bits) : json_null());
-	/* libopendkim knows the key's DNSSEC status only when the lookup
-	 * worked; a bogus or failed one is asked again here, so the report
-	 * can say why (the resolver has it cached). */
+	/* The key record is asked again here (the resolver has it cached):
+	 * for the name a CNAME led to (a key delegated to a provider), and,
+	 * as libopendkim knows the DNSSEC status only when the lookup worked,
+	 * for why a bogus or failed one failed. */
 	int ds = dkim_sig_getdnssec(sig);
 	const char *why_bogus = NULL;
 	dns_answer_t *ka = NULL;
 	char qname[600], qerr[256];
-	if (ds == DKIM_DNSSEC_UNKNOWN && d && sel &&
-	    snprintf(qname, sizeof(qname), "%s._domainkey.%s", sel, d) < (int)sizeof(qname) &&
+	if (d && sel && snprintf(qname, sizeof(qname), "%s._domainkey.%s", sel, d) < (int)sizeof(qname) &&
 	    dns->query(dns->arg, qname, 16, &ka, qerr, sizeof(qerr)) == 0) {
-		ds = ka->dnssec == DNSSEC_BOGUS ? DKIM_DNSSEC_BOGUS
-		   : ka->dnssec == DNSSEC_SECURE ? DKIM_DNSSEC_SECURE
-		   : ka->outcome == DNS_OK || ka->outcome == DNS_NXDOMAIN || ka->outcome == DNS_NODATA
-		   ? DKIM_DNSSEC_INSECURE : DKIM_DNSSEC_UNKNOWN;
-		why_bogus = ka->why_bogus;
+		if (ds == DKIM_DNSSEC_UNKNOWN) {
+			ds = ka->dnssec == DNSSEC_BOGUS ? DKIM_DNSSEC_BOGUS
+			   : ka->dnssec == DNSSEC_SECURE ? DKIM_DNSSEC_SECURE
+			   : ka->outcome == DNS_OK || ka->outcome == DNS_NXDOMAIN ||
+			     ka->outcome == DNS_NODATA ? DKIM_DNSSEC_INSECURE : DKIM_DNSSEC_UNKNOWN;
+			why_bogus = ka->why_bogus;
+		}
+		size_t cl = ka->canonname ? strlen(ka->canonname) : 0;
+		if (cl > 0 && ka->canonname[cl - 1] == '.')
+			cl--;
+		if (cl > 0 && (cl != strlen(qname) || strncasecmp(ka->canonname, qname, cl) != 0)) {
+			json_t *cn = record_text(ka->canonname, cl);
+			json_object_set_new(o, "key_cname", cn);
+		}
 	}
 	json_object_set_new(o, "key_dnssec", json_string(dkv_dnssec_name(ds)));
 	if (ds == DKIM_DNSSEC_BOGUS) {

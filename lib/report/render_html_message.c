@@ -14,7 +14,7 @@
 
 const char *const html_known_dkim[] = { "domain", "selector", "algorithm", "result", "reason",
 	"identity", "canonicalization", "headers", "body_length", "timestamp", "expires", "key_type",
-	"key_bits", "key_dnssec", "key_why_bogus", "key", NULL };
+	"key_bits", "key_dnssec", "key_why_bogus", "key", "key_cname", NULL };
 
 static void html_dmarc_result(const json_t *dmarc, strbuf_t *out)
 {
@@ -247,6 +247,11 @@ void html_dkim_rows(const json_t *sig, strbuf_t *out)
 		if (rjson_str(sig, "key_why_bogus")) {
 			strbuf_puts(out, ": ");
 			strbuf_append_html(out, rjson_str(sig, "key_why_bogus"));
+		}
+		if (rjson_str(sig, "key_cname")) {
+			strbuf_puts(out, "<br>the key record is a CNAME to ");
+			html_code(out, rjson_str(sig, "key_cname"));
+			strbuf_puts(out, " (delegated, as to a mail provider)");
 		}
 		if (rjson_bool(key, "testing") == 1)
 			strbuf_puts(out, "<br><span class=\"warn\">t=y: the domain says it is testing "

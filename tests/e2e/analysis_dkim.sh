@@ -7,8 +7,9 @@
 # finding an admin would act on for each corner: rsa-sha256 (relaxed and
 # simple), ed25519, rsa-sha1 (fails, RFC 8301), l= (and text appended
 # after signing still passes: the finding says why that is bad), tampered
-# body and header, missing key, revoked key, t=y, 1024-bit (warns) and
-# 512-bit (fails) RSA, a key in an insecure zone, a key in a bogus zone
+# body and header, missing key, revoked key, t=y, a key delegated by CNAME,
+# 1024-bit (warns) and 512-bit (fails) RSA, a key in an insecure zone, a
+# key in a bogus zone
 # (temperror, never pass), two signatures with mixed results, and the
 # [milter] limits on header fields and body bytes.
 set -u
@@ -74,7 +75,13 @@ rsa1024 pass 1024 secure dkim.key_weak -
 rsa512 fail 512 secure dkim.key_too_small RFC_8301
 insecure_zone pass 2048 insecure dkim.pass -
 bogus_zone temperror null bogus dkim.key_dnssec_bogus DNSSEC_validation
+delegated pass 2048 secure dkim.pass -
 EOF
+out=$work/delegated.json
+[ "$(sig "$out" 0 key_cname)" = s1._domainkey.sender.test ] && ok dkim_key_delegation_by_cname_shown ||
+	not_ok dkim_key_delegation_by_cname_shown "key_cname '$(sig "$out" 0 key_cname)'"
+[ -z "$(sig "$work/rsa_sha256.json" 0 key_cname)" ] && ok dkim_key_without_cname_has_none ||
+	not_ok dkim_key_without_cname_has_none "key_cname '$(sig "$work/rsa_sha256.json" 0 key_cname)'"
 out=$work/ed25519.json
 [ "$(sig "$out" 0 key_type)" = ed25519 ] && ok dkim_ed25519_key_type_shown || not_ok dkim_ed25519_key_type_shown "$(sig "$out" 0 key_type)"
 out=$work/length.json

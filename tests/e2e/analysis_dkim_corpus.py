@@ -41,6 +41,7 @@ cases = {
     "rsa512": sign(BASE, b"rsa512", b"analysis.test", "rsa512"),
     "insecure_zone": sign(BASE, b"s1", b"unsigned.test", "s1"),
     "bogus_zone": sign(BASE, b"s1", b"bogus.test", "s1"),
+    "delegated": sign(BASE, b"delegated", b"analysis.test", "s1"),
 }
 # Two signatures, one good and one without a key: both must be reported.
 m = sign(BASE, b"s1", b"analysis.test", "s1")

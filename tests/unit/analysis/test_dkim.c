@@ -170,7 +170,9 @@ TEST(good_signature_passes)
 	CHECK_STR(field(r, 0, "algorithm"), "rsa-sha256");
 	CHECK_STR(field(r, 0, "result"), "pass");
 	CHECK(field(r, 0, "reason") && strstr(field(r, 0, "reason"), "2048-bit key, key DNSSEC secure"));
-	CHECK_INT(fake.queries - before, 1);	/* the key came through our DNS hooks */
+	/* the key came through our DNS hooks: libopendkim's lookup, then the
+	 * key's facts (a CNAME, the DNSSEC status) from the resolver's cache */
+	CHECK_INT(fake.queries - before, 2);
 	json_decref(r);
 	free(sig);
 }

@@ -466,6 +466,9 @@ TEST(html_lays_out_message_evidence)
 	HAS(h, "<code>bl.analysis.test</code>: not listed");
 	HAS(h, "one-click unsubscribe offered (RFC 8058)");
 	HAS(h, "<th>Reply</th><td>none sent: List-Id present (mailing-list mail)");
+	HAS(h, "<th>Signed fields (h=)</th><td><code>from</code>, <code>to</code>");
+	HAS(h, "rsa, 2048 bits, record DNSSEC <span class=\"ok\">secure</span><br>the key record "
+	       "is a CNAME to <code>s1._domainkey.provider.test</code>");
 	HAS(h, "<tr><td>mail.sender.test [192.0.2.25]</td><td>mx.lists.example.org</td><td>ESMTPS"
 	       "</td><td class=\"ok\">yes, TLSv1.3</td><td>2026-11-22T10:00:12Z</td><td>12 s</td></tr>");
 	HAS(h, "<tr><td>[10.0.0.5]</td><td>mail.sender.test</td>");
