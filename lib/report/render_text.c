@@ -211,7 +211,9 @@ static void text_receiving(const json_t *report, strbuf_t *out)
 		strbuf_puts(out, "\n");
 		const json_t *dane = rjson_obj(host, "dane");
 		long long usable;
-		if (dane && rjson_int(dane, "usable_records", &usable)) {
+		const char *tlsa = rjson_str(dane, "outcome");
+		if (dane && rjson_int(dane, "usable_records", &usable) && tlsa &&
+		    strcmp(tlsa, "none") != 0) {
 			strbuf_puts(out, "    TLSA:        ");
 			put(out, rjson_str(dane, "outcome"));
 			strbuf_printf(out, ", %lld usable record%s at ", usable, usable == 1 ? "" : "s");

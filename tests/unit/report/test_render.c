@@ -548,6 +548,13 @@ TEST(text_has_dmarc_dane_and_policies)
 	HAS(t, "  DMARC:       pass for sender.test (aligned: SPF)\n");
 	HAS(t, "    TLSA:        secure, 2 usable records at _25._tcp.mxdual2.probe.test\n");
 	HAS(t, "      DANE:        valid\n");
+	/* a host without TLSA records gets no TLSA line */
+	json_object_set_new(json_object_get(json_array_get(json_object_get(rep, "mx"), 0), "dane"),
+			    "outcome", json_string("none"));
+	strbuf_t none = STRBUF_INIT;
+	CHECK_INT(report_render_text(rep, &none), 0);
+	CHECK(none.data && strstr(none.data, "TLSA:") == NULL);
+	strbuf_free(&none);
 	HAS(t, "Your domain's policies\n  DMARC:       found, p=reject\n"
 	       "  MTA-STS:     ok, mode enforce\n  TLS-RPT:     valid\n");
 	json_decref(rep);
