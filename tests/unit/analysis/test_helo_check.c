@@ -5,6 +5,7 @@
  */
 #include <arpa/nameser.h>
 #include "harness.h"
+#include "findings_check.h"
 #include "fake_dns.h"
 #include "analysis/helo_check.h"
 
@@ -20,15 +21,6 @@ static analysis_dns_t dns;
 /* the documentation ranges stand in for public addresses here */
 static netrange_list_t doc;
 
-static int has(const json_t *o, const char *id)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(o, "findings"), i, f)
-		if (strcmp(json_string_value(json_object_get(f, "id")) ?: "", id) == 0)
-			return 1;
-	return 0;
-}
 
 TEST(helo_verdicts)
 {
@@ -57,7 +49,7 @@ TEST(helo_verdicts)
 		CHECK_INT(json_is_boolean(m) ? json_is_true(m) : -1, t[i].matches);
 		CHECK_INT(json_array_size(json_object_get(o, "findings")), t[i].finding ? 1 : 0);
 		if (t[i].finding)
-			CHECK(has(o, t[i].finding));
+			CHECK(has_finding(o, t[i].finding));
 		if (harness_case_failed)
 			printf("#   case %zu: %s from %s\n", i, t[i].helo, t[i].ip);
 		json_decref(o);
@@ -68,10 +60,10 @@ TEST(reverse_dns_as_the_mta_found_it)
 {
 	json_t *o = helo_check(&dns, "mail.sender.test", "192.0.2.25", "unknown", "unknown", &doc);
 	CHECK(json_is_false(json_object_get(o, "fcrdns")));
-	CHECK(has(o, "message.client.no_ptr"));
+	CHECK(has_finding(o, "message.client.no_ptr"));
 	json_decref(o);
 	o = helo_check(&dns, "mail.sender.test", "192.0.2.25", "unknown", "dsl-25.isp.example", &doc);
-	CHECK(has(o, "message.client.ptr_not_confirmed"));
+	CHECK(has_finding(o, "message.client.ptr_not_confirmed"));
 	CHECK_STR(json_string_value(json_object_get(o, "ptr")), "dsl-25.isp.example");
 	json_decref(o);
 	o = helo_check(&dns, "mail.sender.test", "192.0.2.25", "mail.sender.test", "mail.sender.test", &doc);
@@ -81,7 +73,7 @@ TEST(reverse_dns_as_the_mta_found_it)
 	/* a saved message (mxray analyze): no MTA verdict, none given */
 	o = helo_check(&dns, "mail.sender.test", "192.0.2.25", NULL, NULL, &doc);
 	CHECK(json_is_null(json_object_get(o, "fcrdns")));
-	CHECK(!has(o, "message.client.no_ptr"));
+	CHECK(!has_finding(o, "message.client.no_ptr"));
 	json_decref(o);
 	/* a local client (loopback, RFC 1918): no DNS, no reverse-DNS verdict */
 	o = helo_check(&dns, "nowhere.sender.test", "10.1.2.3", "unknown", "unknown", NULL);
@@ -92,14 +84,14 @@ TEST(reverse_dns_as_the_mta_found_it)
 	CHECK(strstr(json_string_value(json_object_get(o, "not_checked")) ?: "", "private") != NULL);
 	json_decref(o);
 	o = helo_check(&dns, "mailhost", "127.0.0.1", NULL, NULL, NULL);	/* syntax still judged */
-	CHECK(has(o, "message.helo.not_fqdn"));
+	CHECK(has_finding(o, "message.helo.not_fqdn"));
 	json_decref(o);
 	/* ... unless [probe] allow_networks names it (a test network) */
 	netrange_list_t allow;
 	char err[128];
 	CHECK_INT(netrange_list_parse("10.1.0.0/16", &allow, err, sizeof(err)), 0);
 	o = helo_check(&dns, "nowhere.sender.test", "10.1.2.3", NULL, NULL, &allow);
-	CHECK(has(o, "message.helo.unresolvable"));
+	CHECK(has_finding(o, "message.helo.unresolvable"));
 	json_decref(o);
 	netrange_list_free(&allow);
 	/* no HELO: nothing said about it */

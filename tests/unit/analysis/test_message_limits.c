@@ -6,17 +6,9 @@
  */
 #include <string.h>
 #include "harness.h"
+#include "findings_check.h"
 #include "analysis/message_limits.h"
 
-static int has_finding(const json_t *o, const char *id)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(o, "findings"), i, f)
-		if (strcmp(json_string_value(json_object_get(f, "id")) ?: "", id) == 0)
-			return 1;
-	return 0;
-}
 
 TEST(headers_over_count_or_size_are_counted_not_read)
 {

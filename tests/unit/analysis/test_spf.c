@@ -10,6 +10,7 @@
 #include <spf2/spf.h>
 
 #include "harness.h"
+#include "findings_check.h"
 #include "fake_dns.h"
 #include "analysis/spf_check.h"
 
@@ -217,16 +218,6 @@ static long long num(const json_t *o, const char *k)
 	return json_integer_value(json_object_get(o, k));
 }
 
-/* has_finding - o["findings"] holds id. */
-static int has_finding(const json_t *o, const char *id)
-{
-	size_t i;
-	json_t *f;
-	json_array_foreach(json_object_get(o, "findings"), i, f)
-		if (strcmp(json_string_value(json_object_get(f, "id")), id) == 0)
-			return 1;
-	return 0;
-}
 
 TEST(ten_lookups_pass_eleven_are_permerror)
 {
