@@ -284,6 +284,69 @@ const char *spf_check_result_name(int result, int errcode)
 	}
 }
 
+/* spf_term_matches - whether one mechanism of the record, alone, matches
+ * the request: libspf2 evaluates "v=spf1 +MECH ?all" with the request of
+ * the real check (its DNS answered from the resolver's cache). */
+static int spf_term_matches(SPF_server_t *srv, SPF_request_t *req, const char *domain,
+			    const char *mech)
+{
+	char text[600];
+	if (snprintf(text, sizeof(text), "v=spf1 +%s ?all", mech) >= (int)sizeof(text))
+		return 0;
+	SPF_response_t *resp = SPF_response_new(req);
+	SPF_record_t *rec = NULL;
+	int match = 0;
+	if (resp && SPF_record_compile(srv, resp, &rec, text) == SPF_E_SUCCESS && rec) {
+		/* the real check left cur_dom at whatever it evaluated last */
+		req->cur_dom = domain;
+		resp->spf_record_exp = rec;	/* as SPF_request_query_record sets it */
+		SPF_record_interpret(rec, req, resp, 0);
+		match = SPF_response_result(resp) == SPF_RESULT_PASS;
+	}
+	SPF_record_free(rec);
+	SPF_response_free(resp);
+	return match;
+}
+
+/* spf_matched_term - the term of the domain's own record that decided a
+ * result libspf2 reached by a mechanism (RFC 7208 4.6.2: the first that
+ * matches), asked term by term; the redirect= when none did. NULL when it
+ * cannot be told. The counts of the real check are kept as they were. */
+static char *spf_matched_term(SPF_server_t *srv, SPF_request_t *req, spf_state_t *st,
+			      const char *domain)
+{
+	if (st->record == NULL)
+		return NULL;
+	spf_state_t saved = *st;
+	char *copy = strdup(st->record), *save = NULL, *found = NULL, *redirect = NULL;
+	int probes = 0;
+	for (char *t = copy ? strtok_r(copy, " \t", &save) : NULL; t && !found;
+	     t = strtok_r(NULL, " \t", &save)) {
+		if (strncasecmp(t, "v=spf1", 6) == 0)
+			continue;
+		const char *eq = strchr(t, '='), *colon = strchr(t, ':');
+		if (eq && (colon == NULL || eq < colon)) {	/* a modifier */
+			if (strncasecmp(t, "redirect=", 9) == 0 && redirect == NULL)
+				redirect = t;
+			continue;
+		}
+		const char *mech = strchr("+-~?", t[0]) ? t + 1 : t;
+		if (strcasecmp(mech, "all") == 0 ||
+		    (++probes <= SPF_LOOKUP_LIMIT * 2 && spf_term_matches(srv, req, domain, mech)))
+			found = strdup(t);
+	}
+	if (found == NULL && redirect != NULL)
+		found = strdup(redirect);
+	free(copy);
+	/* what the probes looked up is not the check's */
+	for (int i = saved.nhosts; i < st->nhosts; i++)
+		free(st->hosts[i]);
+	if (st->record != saved.record)
+		free(st->record);
+	*st = saved;
+	return found;
+}
+
 /* spf_result - the object, with a fixed explanation for early exits. */
 static json_t *spf_result(const char *domain, const char *result, const char *explanation,
 			  const char *record)
@@ -417,6 +480,20 @@ json_t *spf_check_run(const analysis_dns_t *dns, const char *client_ip, const ch
 	}
 	out = spf_result(domain, result, expl, st.record);
 	spf_add_details(out, &st);
+	if (resp && SPF_response_reason(resp) == SPF_REASON_MECH &&
+	    strcmp(result, "permerror") != 0 && strcmp(result, "temperror") != 0) {
+		char *term = spf_matched_term(srv, req, &st, domain);
+		record_set_text(out, "mechanism", term);
+		free(term);
+	} else if (resp && SPF_response_reason(resp) == SPF_REASON_DEFAULT) {
+		json_object_set_new(out, "mechanism", json_null());	/* none matched: neutral */
+	}
+	/* RFC 7208 2.3: the HELO identity is checked on its own, for information */
+	if (!null_sender && helo != NULL && strchr(helo, '.') != NULL && helo[0] != '[') {
+		json_t *h = spf_check_run(dns, client_ip, helo, NULL);
+		json_object_del(h, "findings");		/* the sender's verdict is the one graded */
+		json_object_set_new(out, "helo", h);
+	}
 	log_debug("spf: %s for %s: %s after %d queries", domain, client_ip, result, st.queries);
 done:
 	if (resp)

@@ -59,7 +59,8 @@ static const char *const known_message[] = { "client", "mail_from", "from", "mes
 	"reply_policy", "authentication_results", "arc", "authentication_truncated", NULL };
 static const char *const known_client[] = { "ip", "name", "ptr", "helo", "check", NULL };
 static const char *const known_msg_tls[] = { "version", "cipher", "bits", NULL };
-static const char *const known_spf[] = { "result", "domain", "explanation", "record", NULL };
+static const char *const known_spf[] = { "result", "domain", "explanation", "record", "mechanism",
+	"helo", NULL };
 static const char *const known_cert[] = { "subject", "issuer", "sans", "not_before", "not_after",
 	"days_left", "key", "signature", NULL };
 static const char *const known_address[] = { "ip", "state", "tls", "reason", "connect_ms",
@@ -139,8 +140,26 @@ static void html_sending(const json_t *msg, strbuf_t *out)
 			strbuf_append_html(out, rec);
 			strbuf_puts(out, "</code>");
 		}
+		if (rjson_str(spf, "mechanism")) {
+			strbuf_puts(out, "<br>decided by ");
+			html_code(out, rjson_str(spf, "mechanism"));
+		}
 	}
 	html_row_end(out);
+	const json_t *spf_helo = rjson_obj(spf, "helo");
+	if (spf_helo) {
+		const char *hr = rjson_str(spf_helo, "result");
+		html_row_start(out, "SPF of the HELO", html_result_class(hr));
+		html_text(out, hr);
+		strbuf_puts(out, " <span class=\"muted\">for ");
+		html_text(out, rjson_str(spf_helo, "domain"));
+		strbuf_puts(out, " (information: RFC 7208 2.3)</span>");
+		if (rjson_str(spf_helo, "mechanism")) {
+			strbuf_puts(out, "<br>decided by ");
+			html_code(out, rjson_str(spf_helo, "mechanism"));
+		}
+		html_row_end(out);
+	}
 	strbuf_puts(out, "</table>\n");
 	html_more(out, client, known_client);
 	html_more(out, tls, known_msg_tls);

@@ -191,6 +191,20 @@ print(c['fqdn'], c['resolves'], sorted(f['id'] for f in c.get('findings', [])))"
 job=$work/job-void-alice.json
 [ "$(spf_field "$job" void_lookups)" = 3 ] && ok milter_job_counts_void_lookups ||
 	not_ok milter_job_counts_void_lookups "void_lookups=$(spf_field "$job" void_lookups)"
+# The term that decided, through the milter (a macro exists: matched for
+# alice from this client) and through mxray analyze (include, redirect, -all).
+job=$work/job-macro-alice.json
+[ "$(spf_field "$job" mechanism)" = "exists:%{ir}.%{l}._spf.analysis.test" ] && ok milter_spf_names_the_matching_term ||
+	not_ok milter_spf_names_the_matching_term "mechanism=$(spf_field "$job" mechanism)"
+# The HELO identity on its own: client.analysis.test publishes no SPF.
+r="$(spf_field "$job" helo.domain) $(spf_field "$job" helo.result)"
+[ "$r" = "client.analysis.test none" ] && ok milter_spf_helo_identity_checked || not_ok milter_spf_helo_identity_checked "$r"
+for c in include:include:pass.spf.analysis.test redirect:redirect=pass.spf.analysis.test fail:-all neutral:?all; do
+	name=${c%%:*}
+	want=${c#*:}
+	[ "$(spf_field "$work/analyze-$name.json" mechanism)" = "$want" ] && ok "analyze_spf_${name}_decided_by_term" ||
+		not_ok "analyze_spf_${name}_decided_by_term" "mechanism=$(spf_field "$work/analyze-$name.json" mechanism), want $want"
+done
 
 [ "$(json_get "$work/job-pass-alice.json" message.dnsbl.0.state)" = listed ] &&
 	ok milter_dnsbl_listed_in_job || not_ok milter_dnsbl_listed_in_job "$(json_get "$work/job-pass-alice.json" message.dnsbl)"

@@ -114,11 +114,14 @@ TEST(pass_and_fail_with_the_record)
 	CHECK_STR(json_string_value(json_object_get(o, "domain")), "sender.test");
 	CHECK_STR(json_string_value(json_object_get(o, "record")), "v=spf1 ip4:192.0.2.0/24 -all");
 	CHECK(json_string_value(json_object_get(o, "explanation")) != NULL);
+	CHECK_STR(json_string_value(json_object_get(o, "mechanism")), "ip4:192.0.2.0/24");
 	json_decref(o);
 	o = check("198.51.100.7", "client.test", "alice@sender.test", "fail");
 	CHECK_STR(json_string_value(json_object_get(o, "record")), "v=spf1 ip4:192.0.2.0/24 -all");
+	CHECK_STR(json_string_value(json_object_get(o, "mechanism")), "-all");
 	json_decref(o);
 }
+
 
 TEST(every_result_name)
 {
@@ -274,6 +277,52 @@ TEST(redirect_macro_and_two_records)
 	json_decref(o);
 }
 
+/* The term that decided (RFC 7208 4.6.2), found without disturbing the
+ * counts; and the HELO identity checked on its own (RFC 7208 2.3). */
+TEST(the_matching_mechanism_and_the_helo_identity)
+{
+	static const struct { const char *ip, *from, *result, *mechanism; } t[] = {
+		{ "192.0.2.77", "a@amech.test", "pass", "a:host.amech.test" },
+		{ "198.51.100.25", "a@mxmech.test", "pass", "mx" },
+		{ "198.51.100.26", "a@mxmech.test", "fail", "-all" },
+		{ "192.0.2.1", "a@neutral.test", "neutral", "?all" },
+		{ "192.0.2.1", "a@ten.test", "pass", "ip4:192.0.2.0/24" },
+		{ "192.0.2.1", "a@redir.test", "pass", "redirect=sender.test" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_t *o = check(t[i].ip, "client", t[i].from, t[i].result);
+		const char *m = json_string_value(json_object_get(o, "mechanism"));
+		if (m == NULL || strcmp(m, t[i].mechanism) != 0)
+			printf("#   %s: mechanism %s, want %s\n", t[i].from, m ? m : "(none)",
+			       t[i].mechanism);
+		CHECK(m != NULL && strcmp(m, t[i].mechanism) == 0);
+		json_decref(o);
+	}
+	/* the probing leaves the counts of the real check alone */
+	json_t *o = check("192.0.2.1", "client", "a@ten.test", "pass");
+	CHECK_INT(num(o, "lookups"), 9);
+	json_decref(o);
+	/* no record: no mechanism */
+	o = check("192.0.2.1", "client", "a@nospf.test", "none");
+	CHECK(json_object_get(o, "mechanism") == NULL);
+	json_decref(o);
+
+	o = check("192.0.2.1", "helo.sender.test", "alice@sender.test", "pass");
+	json_t *h = json_object_get(o, "helo");
+	CHECK_STR(json_string_value(json_object_get(h, "domain")), "helo.sender.test");
+	CHECK_STR(json_string_value(json_object_get(h, "result")), "pass");
+	CHECK_STR(json_string_value(json_object_get(h, "mechanism")), "ip4:192.0.2.1");
+	CHECK(json_object_get(h, "findings") == NULL);
+	json_decref(o);
+	o = check("192.0.2.9", "helo.sender.test", "alice@sender.test", "pass");
+	CHECK_STR(json_string_value(json_object_get(json_object_get(o, "helo"), "result")), "fail");
+	json_decref(o);
+	/* an address literal or a bare name is no HELO identity to check */
+	o = check("192.0.2.1", "[192.0.2.1]", "alice@sender.test", "pass");
+	CHECK(json_object_get(o, "helo") == NULL);
+	json_decref(o);
+}
+
 int main(void)
 {
 	spf_check_init();
@@ -291,5 +340,6 @@ int main(void)
 	RUN(third_void_lookup_is_permerror);
 	RUN(mx_hosts_are_not_extra_lookups);
 	RUN(redirect_macro_and_two_records);
+	RUN(the_matching_mechanism_and_the_helo_identity);
 	return harness_done();
 }

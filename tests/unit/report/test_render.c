@@ -461,6 +461,9 @@ TEST(html_lays_out_message_evidence)
 	CHECK_INT(report_render_html(rep, &out), 0);
 	const char *h = out.data ? out.data : "";
 	HAS(h, "<th>Result</th><td class=\"ok\">pass</td>");
+	HAS(h, "<br>decided by <code>ip4:192.0.2.0/24</code>");
+	HAS(h, "<th>SPF of the HELO</th><td class=\"warn\">none <span class=\"muted\">for "
+	       "mx1.sender.test (information: RFC 7208 2.3)</span>");
 	HAS(h, "<th>DKIM aligned</th><td><span class=\"bad\">no</span>");
 	HAS(h, "<th>HELO is the client</th><td><span class=\"ok\">yes</span>");
 	HAS(h, "<code>bl.analysis.test</code>: not listed");
