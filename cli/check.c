@@ -23,6 +23,7 @@
 #include "probe/mx.h"
 #include "probe/probe.h"
 #include "analysis/dmarc.h"
+#include "analysis/spf_policy.h"
 #include "report/assess.h"
 #include "report/render.h"
 
@@ -43,10 +44,18 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	resolver_t *r = resolver_new(cfg, err, errlen);
 	if (r == NULL)
 		return NULL;
+	analysis_dns_t adns = analysis_dns_resolver(r);
+	/* forked while this process has one thread: before the probe's */
+	spf_sandbox_t *sb = spf_sandbox_start(&adns, cfg->command_timeout_ms, err, errlen);
+	if (sb == NULL) {
+		resolver_free(r);
+		return NULL;
+	}
 	long long t0 = clock_ms();
 	json_t *created = record_now();
 	json_t *probe = probe_domain(cfg, r, domain, err, errlen);
 	if (probe == NULL) {
+		spf_sandbox_stop(sb);
 		resolver_free(r);
 		json_decref(created);
 		return NULL;
@@ -58,8 +67,9 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	json_object_set_new(rep, "duration_ms", json_integer(clock_ms() - t0));
 	json_object_set(rep, "dns", json_object_get(probe, "dns"));
 	json_object_set(rep, "mx", json_object_get(probe, "mx"));
-	analysis_dns_t adns = analysis_dns_resolver(r);
 	dmarc_add_to_report(&adns, rep);
+	spf_policy_add_to_report(sb, rep);
+	spf_sandbox_stop(sb);
 	resolver_free(r);
 	report_assess(rep);
 	json_decref(probe);

@@ -36,6 +36,7 @@
 #include "base/log.h"
 #include "base/token.h"
 #include "analysis/dmarc.h"
+#include "analysis/spf_policy.h"
 #include "report/assess.h"
 #include "mail/daemon.h"
 #include "mail/config.h"
@@ -54,6 +55,10 @@ static void usage(FILE *f)
 		"  -v        verbose (debug) logging\n"
 		"  --help    this text\n", config_default_path());
 }
+
+/* The SPF sandbox (libspf2 out of this process), forked before the job
+ * threads start; spf_sandbox_run is thread-safe. */
+static spf_sandbox_t *worker_spf;
 
 /* build_report - the whole report for a job; NULL with err. */
 static json_t *build_report(const mxray_config_t *cfg, resolver_t *r, const json_t *job,
@@ -88,6 +93,7 @@ static json_t *build_report(const mxray_config_t *cfg, resolver_t *r, const json
 	json_decref(probe);
 	analysis_dns_t adns = analysis_dns_resolver(r);
 	dmarc_add_to_report(&adns, rep);
+	spf_policy_add_to_report(worker_spf, rep);
 	report_assess(rep);
 	return rep;
 }
@@ -202,6 +208,10 @@ int main(int argc, char **argv)
 	resolver_t *r = resolver_new(&cfg, err, sizeof(err));
 	if (r == NULL)
 		log_fatal("resolver: %s", err);
+	analysis_dns_t adns = analysis_dns_resolver(r);
+	worker_spf = spf_sandbox_start(&adns, cfg.command_timeout_ms, err, sizeof(err));
+	if (worker_spf == NULL)
+		log_fatal("SPF sandbox: %s", err);
 	/* Connection slots per MX address and recent address results are
 	 * shared with every worker on this Redis (probe/share.h). */
 	probe_share(&cfg);
@@ -232,6 +242,7 @@ int main(int argc, char **argv)
 	free(th);
 	free(args);
 	probe_share(NULL);
+	spf_sandbox_stop(worker_spf);
 	resolver_free(r);
 	config_free(&cfg);
 	return 0;

@@ -569,6 +569,10 @@ static void html_policy(const json_t *report, strbuf_t *out)
 		html_more(out, dmarc, html_known_dmarc);
 		shown++;
 	}
+	if (rjson_obj(dns, "spf")) {
+		html_spf_policy(rjson_obj(dns, "spf"), out);
+		shown++;
+	}
 	if (rjson_obj(dns, "mta_sts")) {
 		html_mta_sts(rjson_obj(dns, "mta_sts"), out);
 		shown++;
@@ -581,7 +585,8 @@ static void html_policy(const json_t *report, strbuf_t *out)
 	json_t *v;
 	json_object_foreach((json_t *)dns, key, v) {
 		if (strcmp(key, "mx") == 0 || strcmp(key, "findings") == 0 ||
-		    (strcmp(key, "dmarc") == 0 && dmarc) || (strcmp(key, "mta_sts") == 0 &&
+		    (strcmp(key, "dmarc") == 0 && dmarc) || (strcmp(key, "spf") == 0 &&
+		    json_is_object(v)) || (strcmp(key, "mta_sts") == 0 &&
 		    json_is_object(v)) || (strcmp(key, "tls_rpt") == 0 && json_is_object(v)))
 			continue;
 		strbuf_puts(out, "<h3><code>");

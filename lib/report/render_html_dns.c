@@ -24,6 +24,9 @@ static const char *const known_caa[] = { "name", "dnssec", "outcome", "records",
 static const char *const known_sts[] = { "record_name", "record", "id", "policy_url", "policy",
 	"problems", "dnssec", "policy_address", "fetch_ms", "http_status", "content_type",
 	"fetch_error", "policy_text", "mode", "outcome", "reason", NULL };
+static const char *const known_spf_policy[] = { "domain", "outcome", "record", "records", "lookups",
+	"lookup_limit", "void_lookups", "unlisted_address", "unlisted_result", "unlisted_mechanism",
+	"problem", NULL };
 static const char *const known_tlsrpt[] = { "record_name", "outcome", "record", "dnssec", "rua",
 	"problems", NULL };
 
@@ -436,6 +439,59 @@ void html_mta_sts(const json_t *sts, strbuf_t *out)
 		strbuf_puts(out, "</details>\n");
 	}
 	html_more(out, sts, known_sts);
+}
+
+void html_spf_policy(const json_t *spf, strbuf_t *out)
+{
+	const char *outcome = rjson_str(spf, "outcome");
+	const char *unlisted = rjson_str(spf, "unlisted_result");
+	long long lookups, limit = 10, voids, records;
+	strbuf_puts(out, "<h3>SPF <span class=\"muted\">(RFC 7208)</span></h3>\n<table>\n");
+	html_row_start(out, "Record", outcome && strcmp(outcome, "found") == 0 ? "ok" :
+			   outcome && strcmp(outcome, "none") == 0 ? "warn" : html_result_class(outcome));
+	if (outcome && strcmp(outcome, "none") == 0) {
+		strbuf_puts(out, "none: no v=spf1 record at ");
+		html_code(out, rjson_str(spf, "domain"));
+	} else {
+		html_text(out, outcome);
+		if (rjson_str(spf, "record")) {
+			strbuf_puts(out, "<br>");
+			html_code(out, rjson_str(spf, "record"));
+		}
+		if (rjson_str(spf, "problem")) {
+			strbuf_puts(out, "<br>");
+			strbuf_append_html(out, rjson_str(spf, "problem"));
+		}
+	}
+	html_row_end(out);
+	if (rjson_int(spf, "lookups", &lookups)) {
+		rjson_int(spf, "lookup_limit", &limit);
+		html_row_start(out, "DNS lookups", lookups > limit ? "bad" : lookups >= limit - 2 ? "warn" :
+				   NULL);
+		strbuf_printf(out, "%lld of at most %lld", lookups, limit);
+		if (rjson_int(spf, "void_lookups", &voids))
+			strbuf_printf(out, "; %lld void (at most 2)", voids);
+		if (rjson_int(spf, "records", &records) && records > 1)
+			strbuf_printf(out, "; %lld records (one is allowed)", records);
+		html_row_end(out);
+	}
+	if (unlisted && outcome && strcmp(outcome, "found") == 0) {
+		const char *cls = strcmp(unlisted, "pass") == 0 ? "bad" : strcmp(unlisted, "fail") == 0 ||
+				  strcmp(unlisted, "softfail") == 0 ? "ok" : "warn";
+		html_row_start(out, "An unlisted sender", cls);
+		strbuf_puts(out, "gets ");
+		strbuf_append_html(out, unlisted);
+		if (rjson_str(spf, "unlisted_mechanism")) {
+			strbuf_puts(out, ", by ");
+			html_code(out, rjson_str(spf, "unlisted_mechanism"));
+		}
+		strbuf_puts(out, " <span class=\"muted\">(as tried for ");
+		html_text(out, rjson_str(spf, "unlisted_address"));
+		strbuf_puts(out, ", a documentation address)</span>");
+		html_row_end(out);
+	}
+	strbuf_puts(out, "</table>\n");
+	html_more(out, spf, known_spf_policy);
 }
 
 void html_tls_rpt(const json_t *rpt, strbuf_t *out)

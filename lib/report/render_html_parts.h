@@ -47,6 +47,8 @@ void html_dmarc_destinations(const json_t *dmarc, strbuf_t *out);
 /* html_mta_sts / html_tls_rpt - the domain's MTA-STS check (RFC 8461) and
  * TLS-RPT record (RFC 8460), each under its own heading. */
 void html_mta_sts(const json_t *sts, strbuf_t *out);
+/* html_spf_policy - the domain's own SPF policy (dns.spf, RFC 7208). */
+void html_spf_policy(const json_t *spf, strbuf_t *out);
 void html_tls_rpt(const json_t *rpt, strbuf_t *out);
 
 /* render_html_message.c: what the test message told beyond SPF and DKIM. */

@@ -236,9 +236,16 @@ static void text_policy(const json_t *report, strbuf_t *out)
 	const json_t *dmarc = rjson_obj(dns, "dmarc");
 	const json_t *sts = rjson_obj(dns, "mta_sts");
 	const json_t *rpt = rjson_obj(dns, "tls_rpt");
-	if (!dmarc && !sts && !rpt)
+	const json_t *spf = rjson_obj(dns, "spf");
+	if (!dmarc && !sts && !rpt && !spf)
 		return;
 	strbuf_puts(out, "\nYour domain's policies\n");
+	const char *spf_outcome = rjson_str(spf, "outcome");
+	if (spf && spf_outcome && strcmp(spf_outcome, "found") == 0)
+		field(out, "  SPF:         ", spf_outcome, ", unlisted senders get ",
+		      rjson_str(spf, "unlisted_result"));
+	else if (spf)
+		field(out, "  SPF:         ", spf_outcome, ": ", rjson_str(spf, "problem"));
 	if (dmarc)
 		field(out, "  DMARC:       ", rjson_str(dmarc, "outcome"), ", p=", rjson_str(dmarc, "policy"));
 	if (sts)

@@ -53,6 +53,25 @@ lacks() {
 	if grep -q "\"$2\"" "$J"; then not_ok "$1" "finding $2 present"; else ok "$1"; fi
 }
 
+# ---- the domain's own SPF policy (dns.spf), with no test mail ----
+run sender.test
+is spf_policy_found dns.spf.outcome found
+is spf_policy_unlisted_address_fails dns.spf.unlisted_result fail
+is spf_policy_decided_by_all dns.spf.unlisted_mechanism -all
+has spf_policy_ok_finding dns.spf spf.policy_ok
+run open.spf.analysis.test
+has spf_policy_open_finding dns.spf spf.policy_open
+is spf_policy_open_by_all dns.spf.unlisted_mechanism +all
+run neutral.spf.analysis.test
+has spf_policy_neutral_finding dns.spf spf.policy_neutral
+run eleven.spf.analysis.test
+is spf_policy_over_the_limit_invalid dns.spf.outcome invalid
+is spf_policy_counts_lookups dns.spf.lookups 11
+has spf_policy_invalid_finding dns.spf spf.policy_invalid
+run sts-testing.probe.test
+is spf_policy_missing dns.spf.outcome none
+has spf_policy_missing_finding dns.spf spf.policy_missing
+
 # ---- MTA-STS ----
 run sts-enforce.probe.test
 is mta_sts_enforce_fetched dns.mta_sts.outcome ok

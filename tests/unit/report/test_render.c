@@ -434,6 +434,8 @@ TEST(html_lays_out_dns_evidence)
 	HAS(h, "named by the policy's <code>*.probe.test</code>");
 	HAS(h, "<th>Reverse DNS</th><td class=\"warn\">no PTR record (nxdomain)");
 	HAS(h, "<th>Mode</th><td class=\"ok\">enforce</td>");
+	HAS(h, "<th>DNS lookups</th><td>0 of at most 10; 0 void (at most 2)</td>");
+	HAS(h, "<th>An unlisted sender</th><td class=\"ok\">gets fail, by <code>-all</code>");
 	HAS(h, "604800 s (7 days)");
 	HAS(h, "<pre>version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n</pre>");
 	HAS(h, "from 127.77.4.80: HTTP 200");
@@ -558,7 +560,8 @@ TEST(text_has_dmarc_dane_and_policies)
 	CHECK_INT(report_render_text(rep, &none), 0);
 	CHECK(none.data && strstr(none.data, "TLSA:") == NULL);
 	strbuf_free(&none);
-	HAS(t, "Your domain's policies\n  DMARC:       found, p=reject\n"
+	HAS(t, "Your domain's policies\n  SPF:         found, unlisted senders get fail\n"
+	       "  DMARC:       found, p=reject\n"
 	       "  MTA-STS:     ok, mode enforce\n  TLS-RPT:     valid\n");
 	json_decref(rep);
 	strbuf_free(&out);
