@@ -82,12 +82,12 @@ static int arg_ok(const char *s)
 	return 1;
 }
 
-/* smtp_send - the only function that writes to the server. */
-static int smtp_send(smtp_client_t *c, const char *verb, const char *arg, char *err,
-		     size_t errlen)
+/* command_line - verb and arg as one guarded command line into line
+ * (len bytes), recorded in the transcript; its length with CRLF. */
+static size_t command_line(smtp_client_t *c, const char *verb, const char *arg, char *line,
+			   size_t len)
 {
 	int allowed = 0;
-	char line[600];
 
 	for (size_t i = 0; i < sizeof(smtp_verbs_allowed) / sizeof(smtp_verbs_allowed[0]); i++)
 		if (strcmp(verb, smtp_verbs_allowed[i]) == 0)
@@ -97,11 +97,18 @@ static int smtp_send(smtp_client_t *c, const char *verb, const char *arg, char *
 			  "EHLO, HELO, STARTTLS and QUIT to probed servers", verb, c->peer);
 	if (arg != NULL && !arg_ok(arg))
 		log_panic("smtp_send: unsafe argument for %s to %s", verb, c->peer);
-	int n = snprintf(line, sizeof(line), "%s%s%s\r\n", verb, arg ? " " : "", arg ? arg : "");
-	if (n < 0 || (size_t)n >= sizeof(line))
+	int n = snprintf(line, len, "%s%s%s\r\n", verb, arg ? " " : "", arg ? arg : "");
+	if (n < 0 || (size_t)n >= len)
 		log_panic("smtp_send: command too long");
 	smtp_transcript_add(c->transcript, "C", line, (size_t)n - 2);
-	if (netio_write_all(c->io, line, (size_t)n, deadline(c, c->opts.command_timeout_ms), err,
+	return (size_t)n;
+}
+
+/* write_lines - the only place that writes to the server: n bytes of
+ * command lines made by command_line, in one write. */
+static int write_lines(smtp_client_t *c, const char *lines, size_t n, char *err, size_t errlen)
+{
+	if (netio_write_all(c->io, lines, n, deadline(c, c->opts.command_timeout_ms), err,
 			    errlen) != 0) {
 		netio_error_t k = netio_error_kind(c->io);
 		return client_abort(c, k == NETIO_ERR_TIMEOUT ? SMTP_FAIL_TIMEOUT :
@@ -109,6 +116,15 @@ static int smtp_send(smtp_client_t *c, const char *verb, const char *arg, char *
 				    k == NETIO_ERR_TLS ? SMTP_FAIL_TLS : SMTP_FAIL_IO, err);
 	}
 	return 0;
+}
+
+/* smtp_send - one command. */
+static int smtp_send(smtp_client_t *c, const char *verb, const char *arg, char *err,
+		     size_t errlen)
+{
+	char line[600];
+	size_t n = command_line(c, verb, arg, line, sizeof(line));
+	return write_lines(c, line, n, err, errlen);
 }
 
 /* read_reply - one reply within phase_ms; aborts on failure. */
@@ -309,6 +325,34 @@ int smtp_client_starttls_raw(smtp_client_t *c, smtp_reply_t *reply, int *fd, cha
 		return client_abort(c, SMTP_FAIL_PROTOCOL, err);
 	}
 	c->state = SMTP_STATE_QUIT;	/* the socket now carries TLS: no more SMTP */
+	*fd = netio_fd(c->io);
+	return 0;
+}
+
+int smtp_client_ehlo_starttls_raw(smtp_client_t *c, smtp_reply_t *ehlo, smtp_reply_t *reply,
+				  int *fd, char *err, size_t errlen)
+{
+	if (require(c, "EHLO", c->state == SMTP_STATE_GREETED, err, errlen) != 0)
+		return -1;
+	/* RFC 2920 3.1: STARTTLS may end a group; one write, so no Nagle wait
+	 * holds the second line back for the first one's ACK */
+	char lines[700];
+	size_t n = command_line(c, "EHLO", c->helo_name, lines, sizeof(lines));
+	n += command_line(c, "STARTTLS", NULL, lines + n, sizeof(lines) - n);
+	if (write_lines(c, lines, n, err, errlen) != 0 ||
+	    read_reply(c, c->opts.command_timeout_ms, "reply to EHLO", ehlo, err, errlen) != 0 ||
+	    read_reply(c, c->opts.command_timeout_ms, "reply to STARTTLS", reply, err, errlen) != 0)
+		return -1;
+	if (ehlo->code / 100 != 2 || reply->code != 220) {
+		c->state = SMTP_STATE_READY;	/* refused: only QUIT is left to say */
+		return 1;
+	}
+	if (netio_pending(c->io) != 0) {
+		snprintf(err, errlen, "server sent data after its STARTTLS reply, before the "
+			 "TLS handshake");
+		return client_abort(c, SMTP_FAIL_PROTOCOL, err);
+	}
+	c->state = SMTP_STATE_QUIT;
 	*fd = netio_fd(c->io);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -740,36 +741,61 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 
 typedef struct smtp_link {
 	smtp_client_opts_t opts;
+	int pipelining;		/* the server offered PIPELINING (atomic: the scan's threads) */
 } smtp_link_t;
+
+/* offers_pipelining - the EHLO reply lists PIPELINING (RFC 2920). */
+static int offers_pipelining(const smtp_reply_t *r)
+{
+	for (size_t i = 1; i < r->count; i++) {
+		const char *t = smtp_reply_text(r, i);
+		if (t && strncasecmp(t, "PIPELINING", 10) == 0 && (t[10] == '\0' || t[10] == ' '))
+			return 1;
+	}
+	return 0;
+}
 
 static int smtp_link_open(void *ctx, int *fd, void **conn, char *err, size_t errlen)
 {
 	smtp_link_t *l = ctx;
 	smtp_fail_t fail;
-	smtp_reply_t reply;
+	smtp_reply_t reply, ehlo;
 	int rc = -1;
 
 	smtp_client_t *c = smtp_client_open(&l->opts, &fail, err, errlen);
 	if (c == NULL)
 		return -1;
 	smtp_reply_init(&reply);
+	smtp_reply_init(&ehlo);
 	if (smtp_client_greeting(c, &reply, err, errlen) != 0)
 		goto out;
 	if (reply.code / 100 != 2) {
 		snprintf(err, errlen, "greeting %d", reply.code);
 		goto out;
 	}
-	if (smtp_client_ehlo(c, &reply, err, errlen) != 0)
-		goto out;
-	if (reply.code / 100 != 2) {
-		snprintf(err, errlen, "EHLO refused (%d)", reply.code);
+	smtp_reply_clear(&reply);
+	if (__atomic_load_n(&l->pipelining, __ATOMIC_RELAXED)) {
+		/* one round trip less for every hello after the first */
+		int s = smtp_client_ehlo_starttls_raw(c, &ehlo, &reply, fd, err, errlen);
+		if (s == 1)
+			snprintf(err, errlen, "EHLO/STARTTLS refused (%d, %d)", ehlo.code, reply.code);
+		rc = s == 0 ? 0 : -1;
 		goto out;
 	}
+	if (smtp_client_ehlo(c, &ehlo, err, errlen) != 0)
+		goto out;
+	if (ehlo.code / 100 != 2) {
+		snprintf(err, errlen, "EHLO refused (%d)", ehlo.code);
+		goto out;
+	}
+	if (offers_pipelining(&ehlo))
+		__atomic_store_n(&l->pipelining, 1, __ATOMIC_RELAXED);
 	int s = smtp_client_starttls_raw(c, &reply, fd, err, errlen);
 	if (s == 1)
 		snprintf(err, errlen, "STARTTLS refused (%d)", reply.code);
 	rc = s == 0 ? 0 : -1;
 out:
+	smtp_reply_clear(&ehlo);
 	smtp_reply_clear(&reply);
 	if (rc != 0) {
 		smtp_client_quit(c);
@@ -790,7 +816,7 @@ json_t *tls_scan_address(const mxray_config_t *cfg, const char *host, const neta
 			 long long job_deadline)
 {
 	char ip[NETADDR_STRLEN], subject[NETADDR_STRLEN + 300];
-	smtp_link_t l = { smtp_client_opts_for(cfg, host, addr, job_deadline) };
+	smtp_link_t l = { smtp_client_opts_for(cfg, host, addr, job_deadline), 0 };
 	tls_scan_link_t link = { smtp_link_open, smtp_link_close, &l };
 
 	netaddr_format(addr, ip, sizeof(ip));

@@ -13,6 +13,7 @@
 #include "probe_fixture.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "probe/smtp_client.h"
 #include "probe/smtp_probe.h"
 #include "probe/tls_probe.h"
 
@@ -180,6 +181,45 @@ TEST(no_starttls_is_tested_not_offered)
 	json_decref(j);
 }
 
+/* The TLS scan's connections: EHLO and STARTTLS pipelined in one write
+ * (RFC 2920), both replies read, the socket handed over after the 220;
+ * still only allowed verbs, in that order. */
+TEST(pipelined_ehlo_and_starttls_for_the_scan)
+{
+	test_server_t ts;
+	mxray_config_t cfg;
+	netaddr_t a;
+	char err[256] = "";
+	CHECK(ts_start(&ts, TS_NORMAL) == 0);
+	CHECK(fixture_config(&cfg, ts.port, ts.cert_file, "127.0.0.0/8", "") == 0);
+	netaddr_parse("127.0.0.1", &a);
+	smtp_client_opts_t o = smtp_client_opts_for(&cfg, "mx.probe.test", &a, clock_ms() + 20000);
+	smtp_fail_t fail;
+	smtp_client_t *c = smtp_client_open(&o, &fail, err, sizeof(err));
+	CHECK(c != NULL);
+	smtp_reply_t greeting, ehlo, st;
+	smtp_reply_init(&greeting);
+	smtp_reply_init(&ehlo);
+	smtp_reply_init(&st);
+	int fd = -1;
+	CHECK_INT(smtp_client_greeting(c, &greeting, err, sizeof(err)), 0);
+	CHECK_INT(smtp_client_ehlo_starttls_raw(c, &ehlo, &st, &fd, err, sizeof(err)), 0);
+	CHECK_INT(ehlo.code, 250);
+	CHECK_INT(st.code, 220);
+	CHECK(fd >= 0);
+	CHECK_INT(smtp_client_state(c), SMTP_STATE_QUIT);
+	smtp_client_close(c);
+	smtp_reply_clear(&greeting);
+	smtp_reply_clear(&ehlo);
+	smtp_reply_clear(&st);
+	ts_stop(&ts);
+	config_free(&cfg);
+	check_only_allowed_verbs(&ts);
+	CHECK(ts.ncmds >= 2);
+	CHECK_STR(ts.cmds[0], "EHLO " TEST_HELO);
+	CHECK_STR(ts.cmds[1], "STARTTLS");
+}
+
 int main(void)
 {
 	log_init("test_verb_guard", LOG_DEST_STDERR, 0);
@@ -187,5 +227,6 @@ int main(void)
 	RUN(untrusted_certificate_still_measured_with_reason);
 	RUN(ehlo_rejected_falls_back_to_helo);
 	RUN(no_starttls_is_tested_not_offered);
+	RUN(pipelined_ehlo_and_starttls_for_the_scan);
 	return harness_done();
 }
