@@ -40,7 +40,8 @@ if [ ! -e "$policy" ]; then
 	chmod 755 "$policy"
 	ours=yes
 fi
-cleanup() { [ "$ours" = yes ] && rm -f "$policy"; }
+# an if, not &&: under set -e a false test here would fail the whole run
+cleanup() { if [ "$ours" = yes ]; then rm -f "$policy"; fi; }
 trap cleanup EXIT INT TERM
 
 export DEBIAN_FRONTEND=noninteractive
