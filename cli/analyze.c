@@ -29,7 +29,7 @@
 #include "analysis/dkim_verify.h"
 #include "analysis/dnsbl.h"
 #include "analysis/helo_check.h"
-#include "analysis/dmarc.h"
+#include "analysis/domain_policy.h"
 #include "analysis/message_facts.h"
 #include "analysis/reply_policy.h"
 #include "analysis/spf_check.h"
@@ -251,9 +251,12 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 	json_object_set_new(rep, "created", record_now());
 	record_set_text(rep, "domain", domain);
 	json_object_set_new(rep, "message", message_facts_json(&c, &m, NULL));
+	domain_policy_t *policy = NULL;
 	if (o->probe) {
+		policy = domain_policy_start(&adns, NULL, domain);
 		json_t *probe = probe_domain(cfg, r, domain, err, errlen);
 		if (probe == NULL) {
+			domain_policy_finish(policy, &adns, NULL);
 			free(domain);
 			json_decref(rep);
 			rep = NULL;
@@ -265,7 +268,7 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 	}
 	free(domain);
 	json_object_set_new(rep, "duration_ms", json_integer(clock_ms() - t0));
-	dmarc_add_to_report(&adns, rep);
+	domain_policy_finish(policy, &adns, rep);
 	report_assess(rep);
 out:
 	dkim_verify_free(v);

@@ -22,8 +22,7 @@
 #include "mail/resolver.h"
 #include "probe/mx.h"
 #include "probe/probe.h"
-#include "analysis/dmarc.h"
-#include "analysis/spf_policy.h"
+#include "analysis/domain_policy.h"
 #include "report/assess.h"
 #include "report/render.h"
 
@@ -53,8 +52,10 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	}
 	long long t0 = clock_ms();
 	json_t *created = record_now();
+	domain_policy_t *policy = domain_policy_start(&adns, sb, domain);
 	json_t *probe = probe_domain(cfg, r, domain, err, errlen);
 	if (probe == NULL) {
+		domain_policy_finish(policy, &adns, NULL);
 		spf_sandbox_stop(sb);
 		resolver_free(r);
 		json_decref(created);
@@ -67,8 +68,7 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	json_object_set_new(rep, "duration_ms", json_integer(clock_ms() - t0));
 	json_object_set(rep, "dns", json_object_get(probe, "dns"));
 	json_object_set(rep, "mx", json_object_get(probe, "mx"));
-	dmarc_add_to_report(&adns, rep);
-	spf_policy_add_to_report(sb, rep);
+	domain_policy_finish(policy, &adns, rep);
 	spf_sandbox_stop(sb);
 	resolver_free(r);
 	report_assess(rep);

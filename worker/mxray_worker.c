@@ -35,8 +35,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/token.h"
-#include "analysis/dmarc.h"
-#include "analysis/spf_policy.h"
+#include "analysis/domain_policy.h"
 #include "report/assess.h"
 #include "mail/daemon.h"
 #include "mail/config.h"
@@ -69,9 +68,13 @@ static json_t *build_report(const mxray_config_t *cfg, resolver_t *r, const json
 	time_t now = time(NULL);
 	char created[32], expires[32];
 
+	analysis_dns_t adns = analysis_dns_resolver(r);
+	domain_policy_t *policy = domain_policy_start(&adns, worker_spf, domain);
 	json_t *probe = probe_domain(cfg, r, domain, err, errlen);
-	if (probe == NULL)
+	if (probe == NULL) {
+		domain_policy_finish(policy, &adns, NULL);
 		return NULL;
+	}
 	clock_rfc3339(now, created, sizeof(created));
 	clock_rfc3339(now + (time_t)(cfg->report_ttl_ms / 1000), expires, sizeof(expires));
 	json_t *rep = json_object();
@@ -91,9 +94,7 @@ static json_t *build_report(const mxray_config_t *cfg, resolver_t *r, const json
 	json_object_set(rep, "dns", json_object_get(probe, "dns"));
 	json_object_set(rep, "mx", json_object_get(probe, "mx"));
 	json_decref(probe);
-	analysis_dns_t adns = analysis_dns_resolver(r);
-	dmarc_add_to_report(&adns, rep);
-	spf_policy_add_to_report(worker_spf, rep);
+	domain_policy_finish(policy, &adns, rep);
 	report_assess(rep);
 	return rep;
 }

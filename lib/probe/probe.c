@@ -16,6 +16,7 @@
 #include "probe/caa.h"
 #include "probe/dane.h"
 #include "probe/greeting.h"
+#include "probe/guard.h"
 #include "probe/mta_sts.h"
 #include "probe/mx.h"
 #include "probe/probe.h"
@@ -35,13 +36,35 @@ typedef struct addr_task {
 	dnssec_status_t dnssec;		/* of the host's address records */
 	long long job_deadline;
 	json_t *result;
+	json_t *ptr;			/* its PTR check (records_thread) */
 } addr_task_t;
 
+/* The TLS scan of one address, on a thread of its own beside the probe's
+ * session (both within the address's connection slots): its first
+ * connection goes through the greeting, EHLO and STARTTLS as the
+ * session does, and only once it is in TLS do its other hellos start. */
+typedef struct scan_job {
+	const addr_task_t *t;
+	int cancel;			/* set (atomic) when the session found no TLS */
+	json_t *result;
+} scan_job_t;
+
+static void *scan_thread(void *arg)
+{
+	scan_job_t *j = arg;
+	j->result = tls_scan_address(j->t->cfg, j->t->host, j->t->addr, j->t->job_deadline,
+				     &j->cancel);
+	return NULL;
+}
+
 /* probe_one - the address object: reused, refused or probed (with the
- * TLS scan), then PTR and greeting checks. */
+ * TLS scan). */
 static void probe_one(addr_task_t *t)
 {
 	const mxray_config_t *cfg = t->cfg;
+	scan_job_t scan = { t, 0, NULL };
+	pthread_t scan_th;
+	int scanning = 0;
 	/* Probed moments ago by an earlier job: reuse it (addr_cache.h). */
 	json_t *ao = t->dnssec == DNSSEC_BOGUS ? NULL : addr_cache_get(cfg, t->host, t->addr);
 	int reused = ao != NULL;
@@ -52,16 +75,28 @@ static void probe_one(addr_task_t *t)
 					   "(bogus)");
 	else if (clock_ms() >= t->job_deadline)
 		ao = smtp_probe_not_tested(t->addr, "job deadline reached");
-	else
+	else {
+		/* The TLS scan (issue 5) starts with the session, not after it:
+		 * on a slow link that saves the session's round trips. */
+		char why[256];
+		if (strcmp(cfg->tls_scan, "yes") == 0 &&
+		    !probe_guard_refuse(&cfg->allow_networks, t->addr, why, sizeof(why)))
+			scanning = pthread_create(&scan_th, NULL, scan_thread, &scan) == 0;
 		ao = smtp_probe_address(cfg, t->tls, t->host, t->addr, t->job_deadline);
-	/* The TLS scan (issue 5): new connections, after a STARTTLS that worked. */
-	const char *st = json_string_value(json_object_get(ao, "starttls"));
-	if (!reused && strcmp(cfg->tls_scan, "yes") == 0 && st && strcmp(st, "ok") == 0)
-		json_object_set_new(ao, "tls_scan", tls_scan_address(cfg, t->host, t->addr,
-								     t->job_deadline));
+	}
+	if (scanning) {
+		/* kept only after a STARTTLS that worked */
+		const char *st = json_string_value(json_object_get(ao, "starttls"));
+		int tls_ok = st && strcmp(st, "ok") == 0;
+		if (!tls_ok)
+			__atomic_store_n(&scan.cancel, 1, __ATOMIC_RELEASE);
+		pthread_join(scan_th, NULL);
+		if (tls_ok)
+			json_object_set_new(ao, "tls_scan", scan.result);
+		else
+			json_decref(scan.result);
+	}
 	addr_cache_put(cfg, t->host, t->addr, ao);
-	json_object_set_new(ao, "ptr", ptr_check(t->r, t->addr, t->host));
-	greeting_assess(ao, t->host);
 	t->result = ao;
 }
 
@@ -101,6 +136,46 @@ static void probe_all(addr_task_t *tasks, size_t n)
 	for (size_t k = 0; k < nth; k++)
 		pthread_join(th[k], NULL);
 	pthread_mutex_destroy(&pool.lock);
+}
+
+/* The DNS records of the report that need no probe result, looked up
+ * while the addresses are probed (each lookup is a round trip or more on
+ * a real link): CAA of each host, TLS-RPT, the PTR of each address; and
+ * the records the checks after the probe will ask for (TLSA, MTA-STS)
+ * are asked once here so that the resolver's cache has them by then. */
+typedef struct records_job {
+	resolver_t *r;
+	const char *domain;
+	const mx_list_t *mx;
+	addr_task_t *tasks;
+	size_t ntasks;
+	json_t **caa;			/* per host */
+	json_t *tls_rpt;
+} records_job_t;
+
+static void warm(resolver_t *r, const char *label, const char *name, int rrtype)
+{
+	char q[600], err[256];
+	dns_answer_t *a = NULL;
+	snprintf(q, sizeof(q), "%s%s", label, name);
+	if (resolver_query(r, q, rrtype, &a, err, sizeof(err)) == 0)
+		dns_answer_free(a);
+}
+
+static void *records_thread(void *arg)
+{
+	records_job_t *j = arg;
+	for (size_t i = 0; i < j->mx->count; i++) {
+		warm(j->r, "_25._tcp.", j->mx->hosts[i].name, 52 /* TLSA */);
+		j->caa[i] = caa_check(j->r, j->mx->hosts[i].name);
+	}
+	warm(j->r, "_mta-sts.", j->domain, 16 /* TXT */);
+	warm(j->r, "mta-sts.", j->domain, 1 /* A */);
+	warm(j->r, "mta-sts.", j->domain, 28 /* AAAA */);
+	j->tls_rpt = tlsrpt_check(j->r, j->domain);
+	for (size_t i = 0; i < j->ntasks; i++)
+		j->tasks[i].ptr = ptr_check(j->r, j->tasks[i].addr, j->tasks[i].host);
+	return NULL;
 }
 
 const char *probe_job_problem(const json_t *job, char *buf, size_t len)
@@ -156,9 +231,23 @@ json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domai
 		}
 		for (size_t k = 0; k < addrs[i].count; k++)
 			tasks[ntasks++] = (addr_task_t){ cfg, r, tls, mx.hosts[i].name, &addrs[i].addrs[k],
-							 addrs[i].dnssec, job_deadline, NULL };
+							 addrs[i].dnssec, job_deadline, NULL, NULL };
 	}
+	json_t **caa = calloc(mx.count ? mx.count : 1, sizeof(*caa));
+	if (caa == NULL)
+		log_panic("probe_domain: out of memory");
+	records_job_t rj = { r, domain, &mx, tasks, ntasks, caa, NULL };
+	pthread_t records_th;
+	int records_threaded = pthread_create(&records_th, NULL, records_thread, &rj) == 0;
 	probe_all(tasks, ntasks);
+	if (records_threaded)
+		pthread_join(records_th, NULL);
+	else
+		records_thread(&rj);
+	for (size_t k = 0; k < ntasks; k++) {
+		json_object_set_new(tasks[k].result, "ptr", tasks[k].ptr);
+		greeting_assess(tasks[k].result, tasks[k].host);
+	}
 
 	json_t *hosts = json_array();
 	size_t t = 0;
@@ -175,17 +264,18 @@ json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domai
 			json_array_append_new(list, tasks[t++].result);
 		json_object_set_new(ho, "addresses", list);
 		mx_host_assess(ho, h->name, &addrs[i]);
-		json_object_set_new(ho, "caa", caa_check(r, h->name));
+		json_object_set_new(ho, "caa", caa[i]);
 		dane_check_mx(cfg, r, ho);
 		json_array_append_new(hosts, ho);
 	}
+	free(caa);
 	free(tasks);
 	free(addrs);
 	json_t *dns = json_object();
 	json_object_set(dns, "mx", mx.dns);
 	/* The domain's transport policies (issue 4): MTA-STS checks every MX. */
 	json_object_set_new(dns, "mta_sts", mta_sts_check(cfg, r, domain, hosts, job_deadline));
-	json_object_set_new(dns, "tls_rpt", tlsrpt_check(r, domain));
+	json_object_set_new(dns, "tls_rpt", rj.tls_rpt);
 	json_t *out = json_object();
 	json_object_set_new(out, "dns", dns);
 	json_object_set_new(out, "mx", hosts);

@@ -12,13 +12,18 @@
  * connection the server refuses (a 421 greeting, a reset, a connection
  * limit) is retried with a backoff shared by the scan's threads.
  *
- * Per protocol: offer up to 128 suites, record the one chosen, remove it,
- * repeat until the server refuses; one or two more hellos tell server
- * from client preference (and the server's order when suites came from
- * several lists). Then supported groups (TLS 1.3 HelloRetryRequests, or
- * the ServerKeyExchange of TLS 1.2), the DHE prime size and whether it
+ * Per protocol: the main list (up to 128 suites servers commonly
+ * accept) from both ends tells whether the server or the client chooses;
+ * then the remaining suites are walked (offer, record the pick, remove
+ * it, repeat until refused): one walk in a row for a server that chooses
+ * (its order as it goes), interleaved walks side by side for one that
+ * follows the client. Then supported groups (TLS 1.3 HelloRetryRequests,
+ * or the ServerKeyExchange of TLS 1.2), the DHE prime size and whether it
  * is a published one, extensions, TLS_FALLBACK_SCSV, and, when the server
- * speaks the heartbeat extension, the safe Heartbleed probe.
+ * speaks the heartbeat extension, the safe Heartbleed probe. All of it is
+ * one queue of hellos worked on by TLS_SCAN_MAX_PARALLEL threads, each
+ * task queued as soon as the answers it needs are in (tls_scan.c says
+ * how); the facts become the result in tls_scan_result.c.
  * The result is the address's "tls_scan" object (docs/report-format.md)
  * with findings from lib/mail/findings/scan.def.
  */
@@ -34,9 +39,12 @@
 #define TLS_SCAN_RETRIES 4	/* per connection the server refuses (link_open) */
 
 /* How the scan gets a socket ready for a ClientHello: open returns a
- * connected fd (0) or -1 with err; close ends that connection. The
- * default (tls_scan_address) speaks SMTP up to STARTTLS; tests plug in
- * plain TCP to a TLS server. */
+ * connected fd (0), or with err -1 when trying again later may work (a
+ * refused connection, a busy server) or TLS_SCAN_LINK_FINAL when it will
+ * not (no STARTTLS); close ends that connection. The default
+ * (tls_scan_address) speaks SMTP up to STARTTLS; tests plug in plain TCP
+ * to a TLS server. */
+#define TLS_SCAN_LINK_FINAL (-2)
 typedef struct tls_scan_link {
 	int (*open)(void *ctx, int *fd, void **conn, char *err, size_t errlen);
 	void (*close)(void *ctx, void *conn);
@@ -50,8 +58,10 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 		     long long hello_timeout_ms, long long deadline);
 
 /* tls_scan_address - scan addr of MX host over SMTP STARTTLS on
- * cfg->smtp_port (a new connection per hello). */
+ * cfg->smtp_port (a new connection per hello). It may run beside the
+ * probe's own session of the address: once *cancel (NULL: never) turns
+ * non-zero it opens no more connections. */
 json_t *tls_scan_address(const mxray_config_t *cfg, const char *host, const netaddr_t *addr,
-			 long long job_deadline);
+			 long long job_deadline, const int *cancel);
 
 #endif

@@ -1,0 +1,71 @@
+/*
+ * domain_policy.c - DMARC and SPF of the sender domain beside the probe
+ * (see domain_policy.h).
+ *
+ * Trusts: dmarc_lookup and spf_policy_check to be safe from any thread
+ * (the resolver and the SPF sandbox are); the thread owns nothing of the
+ * caller's but the copied domain name.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/dmarc.h"
+#include "analysis/domain_policy.h"
+#include "analysis/spf_policy.h"
+#include "base/log.h"
+
+struct domain_policy {
+	const analysis_dns_t *dns;
+	spf_sandbox_t *sb;
+	char *domain;
+	pthread_t thread;
+	int threaded;
+	json_t *dmarc, *spf;		/* the results, once looked up */
+};
+
+static void *policy_lookups(void *arg)
+{
+	domain_policy_t *p = arg;
+	p->dmarc = dmarc_lookup(p->dns, p->domain);
+	if (p->sb != NULL)
+		p->spf = spf_policy_check(p->sb, p->domain);
+	return NULL;
+}
+
+domain_policy_t *domain_policy_start(const analysis_dns_t *dns, spf_sandbox_t *sb,
+				     const char *domain)
+{
+	domain_policy_t *p = calloc(1, sizeof(*p));
+	if (p == NULL || (p->domain = strdup(domain)) == NULL)
+		log_panic("domain_policy_start: out of memory");
+	p->dns = dns;
+	p->sb = sb;
+	p->threaded = pthread_create(&p->thread, NULL, policy_lookups, p) == 0;
+	return p;
+}
+
+void domain_policy_finish(domain_policy_t *p, const analysis_dns_t *dns, json_t *report)
+{
+	if (p != NULL) {
+		if (p->threaded)
+			pthread_join(p->thread, NULL);
+		else
+			policy_lookups(p);
+		json_t *d = json_object_get(report, "dns");
+		if (json_is_object(d)) {
+			json_object_set_new(d, "dmarc", p->dmarc);
+			if (p->spf)
+				json_object_set_new(d, "spf", p->spf);
+		} else {
+			json_decref(p->dmarc);
+			json_decref(p->spf);
+		}
+		free(p->domain);
+		free(p);
+	}
+	json_t *msg = json_object_get(report, "message");
+	json_t *ev = json_is_object(msg) ? dmarc_evaluate(dns, msg) : NULL;
+	if (ev)
+		json_object_set_new(msg, "dmarc", ev);
+}
