@@ -48,7 +48,10 @@ const tls_suite_t *tls_suite_ssl2_at(size_t i)
 
 int tls_suite_is_tls13(const tls_suite_t *s)
 {
-	return s->code >= 0x1301 && s->code <= 0x13ff;
+	/* TLS 1.3 suites name no key exchange; besides 0x13xx: SM4 (RFC
+	 * 8998), integrity only (RFC 9150), GOST MGM (RFC 9367) */
+	return (s->code >= 0x1301 && s->code <= 0x13ff) || s->code == 0x00C6 || s->code == 0x00C7 ||
+	       s->code == 0xC0B4 || s->code == 0xC0B5 || (s->code >= 0xC103 && s->code <= 0xC106);
 }
 
 int tls_suite_forward_secret(const tls_suite_t *s)
@@ -58,7 +61,7 @@ int tls_suite_forward_secret(const tls_suite_t *s)
 	/* ephemeral: DH/ECDH whose key is not the certificate's (DH/RSA is static) */
 	return (strncmp(s->kx, "DH", 2) == 0 || strncmp(s->kx, "ECDH", 4) == 0 ||
 		strcmp(s->kx, "DHEPSK") == 0 || strcmp(s->kx, "ECDHEPSK") == 0 ||
-		strcmp(s->kx, "CECPQ1") == 0) &&
+		strcmp(s->kx, "CECPQ1") == 0 || strcmp(s->kx, "ECCPWD") == 0) &&
 	       strchr(s->kx, '/') == NULL && strcmp(s->au, "DH") != 0 &&
 	       strcmp(s->au, "ECDH") != 0;
 }
@@ -94,5 +97,6 @@ int tls_suite_64bit_block(const tls_suite_t *s)
 int tls_suite_cbc(const tls_suite_t *s)
 {
 	return !tls_suite_null(s) && !tls_suite_rc4(s) && strcmp(s->mac, "AEAD") != 0 &&
-	       strncmp(s->enc, "ChaCha20", 8) != 0 && strncmp(s->enc, "GOST", 4) != 0;
+	       strncmp(s->enc, "ChaCha20", 8) != 0 && strncmp(s->enc, "GOST", 4) != 0 &&
+	       strncmp(s->enc, "Kuznyechik", 10) != 0 && strncmp(s->enc, "Magma", 5) != 0;	/* CTR */
 }

@@ -205,6 +205,35 @@ TEST(suite_table)
 	CHECK(tls_suite_find(0x010080) != NULL);
 }
 
+/* IANA-registered suites testssl.sh's mapping lacks (tls_suites_iana.txt):
+ * in the table, offered with the right protocol, classified right. */
+TEST(suite_table_iana_additions)
+{
+	static const struct { uint32_t code; const char *iana; int tls13; } add[] = {
+		{ 0x00C6, "TLS_SM4_GCM_SM3", 1 },
+		{ 0x00C7, "TLS_SM4_CCM_SM3", 1 },
+		{ 0xC0B0, "TLS_ECCPWD_WITH_AES_128_GCM_SHA256", 0 },
+		{ 0xC0B4, "TLS_SHA256_SHA256", 1 },
+		{ 0xC0B5, "TLS_SHA384_SHA384", 1 },
+		{ 0xC100, "TLS_GOSTR341112_256_WITH_KUZNYECHIK_CTR_OMAC", 0 },
+		{ 0xC106, "TLS_GOSTR341112_256_WITH_MAGMA_MGM_S", 1 },
+		{ 0xD005, "TLS_ECDHE_PSK_WITH_AES_128_CCM_SHA256", 0 },
+	};
+	for (size_t i = 0; i < sizeof(add) / sizeof(add[0]); i++) {
+		const tls_suite_t *s = tls_suite_find(add[i].code);
+		CHECK(s != NULL);
+		if (s == NULL)
+			continue;
+		CHECK_STR(s->iana, add[i].iana);
+		CHECK(tls_suite_is_tls13(s) == add[i].tls13);
+	}
+	CHECK(tls_suite_find(0xD004) == NULL);		/* unassigned */
+	CHECK(tls_suite_null(tls_suite_find(0xC0B4)));	/* integrity only */
+	CHECK(tls_suite_forward_secret(tls_suite_find(0xC0B1)));
+	CHECK(!tls_suite_cbc(tls_suite_find(0xC100)));	/* CTR, not CBC */
+	CHECK(tls_suite_forward_secret(tls_suite_find(0xD001)));
+}
+
 int main(void)
 {
 	RUN(hello_tls12_layout);
@@ -214,5 +243,6 @@ int main(void)
 	RUN(parse_server_hello);
 	RUN(parse_table);
 	RUN(suite_table);
+	RUN(suite_table_iana_additions);
 	return harness_done();
 }
