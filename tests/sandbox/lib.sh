@@ -28,8 +28,13 @@ case "$SANDBOX_NET" in
 *) echo "sandbox: MXRAY_SANDBOX_NET=$SANDBOX_NET is not 127.N with N in 1..254" >&2; exit 2 ;;
 esac
 
+# Its IPv6 addresses: fd6d:7872:N::/64, a unique local range of its own per
+# network, put on lo while the sandbox runs (sandbox.sh: net6_up); the
+# templates are written for fd6d:7872:77::.
+SANDBOX_NET6=fd6d:7872:${SANDBOX_NET#127.}:
+
 # render TEMPLATE OUT VAR... - copy TEMPLATE to OUT replacing @VAR@ with $VAR
-# and the default network 127.77. with $SANDBOX_NET.
+# and the default networks 127.77. and fd6d:7872:77: with the sandbox's own.
 render() {
 	local tpl=$1 out=$2 v val esc
 	shift 2
@@ -39,7 +44,7 @@ render() {
 		esc=$(printf '%s' "$val" | sed -e 's/[\/&|]/\\&/g')
 		sed -i -e "s|@$v@|$esc|g" "$out.tmp"
 	done
-	sed -i -e "s/127\.77\./$SANDBOX_NET./g" "$out.tmp"
+	sed -i -e "s/127\.77\./$SANDBOX_NET./g" -e "s/fd6d:7872:77:/$SANDBOX_NET6/g" "$out.tmp"
 	if grep -n '@[A-Z_][A-Z0-9_]*@' "$out.tmp" >&2; then
 		die "render $tpl: placeholders left unreplaced (lines above)"
 	fi

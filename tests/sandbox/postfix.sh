@@ -57,8 +57,9 @@ postfix_start() {
 	[ -n "$pid" ] && pid_alive "$pid" ||
 		die "postfix master did not start (logs: $SANDBOX_DIR/logs/postfix-start.log, $SANDBOX_DIR/logs/postfix.log)"
 	pid_record postfix "$pid"
-	for a in ${SANDBOX_NET}.0.25:25 ${SANDBOX_NET}.0.25:587 ${SANDBOX_NET}.1.1:25 ${SANDBOX_NET}.1.2:25 ${SANDBOX_NET}.1.3:25 ${SANDBOX_NET}.1.4:25; do
-		wait_listen postfix "${a%:*}" "${a#*:}" tcp 10
+	for a in ${SANDBOX_NET}.0.25:25 ${SANDBOX_NET}.0.25:587 ${SANDBOX_NET}.1.1:25 ${SANDBOX_NET}.1.2:25 ${SANDBOX_NET}.1.3:25 ${SANDBOX_NET}.1.4:25 \
+		${SANDBOX_NET}.4.6:25 "[${SANDBOX_NET6}:4:6]:25"; do
+		wait_listen postfix "${a%:*}" "${a##*:}" tcp 10
 	done
 }
 

@@ -33,6 +33,8 @@ probe_make() {
 			-extfile "$d/mta-sts.probe.test.ext" -out "$d/mta-sts.probe.test.crt"
 	} >>"$SANDBOX_DIR/logs/certs.log" 2>&1 || die "certificate for mta-sts.probe.test failed (log: $SANDBOX_DIR/logs/certs.log)"
 	rm -f "$d/mta-sts.probe.test.csr" "$d/mta-sts.probe.test.ext"
+	# the dual-stack MX (IPv4 and IPv6 listeners)
+	certs_leaf mx6.probe.test
 	# DANE-TA: mxta.probe.test sends its leaf and the CA
 	certs_leaf mxta.probe.test
 	cat "$d/mxta.probe.test.crt" "$SANDBOX_DIR/ca/ca.crt" >"$d/mxta.probe.test.chain.crt"

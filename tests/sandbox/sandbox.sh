@@ -32,6 +32,7 @@ LISTENERS="${SANDBOX_NET}.0.53:53/udp ${SANDBOX_NET}.0.53:53/tcp ${SANDBOX_NET}.
  ${SANDBOX_NET}.1.3:25/tcp ${SANDBOX_NET}.1.4:25/tcp ${SANDBOX_NET}.0.80:443/tcp
  ${SANDBOX_NET}.0.88:8891/tcp ${SANDBOX_NET}.0.8:8080/tcp
  ${SANDBOX_NET}.4.1:25/tcp ${SANDBOX_NET}.4.80:443/tcp ${SANDBOX_NET}.4.81:443/tcp
+ ${SANDBOX_NET}.4.6:25/tcp [${SANDBOX_NET6}:4:6]:25/tcp
  ${SANDBOX_NET}.5.1:25/tcp ${SANDBOX_NET}.5.2:25/tcp ${SANDBOX_NET}.5.3:25/tcp ${SANDBOX_NET}.5.4:25/tcp ${SANDBOX_NET}.5.5:25/tcp ${SANDBOX_NET}.5.6:25/tcp"
 # What start generates in DIR and a new start replaces.
 GENERATED="ca certs dkim dns postfix spool mail outbox nginx redis run env mxray.conf"
@@ -45,7 +46,7 @@ usage() {
 check_free() {
 	local l addr port proto opt line p what cfg busy=""
 	for l in $LISTENERS; do
-		proto=${l#*/}; addr=${l%/*}; port=${addr#*:}; addr=${addr%:*}
+		proto=${l#*/}; addr=${l%/*}; port=${addr##*:}; addr=${addr%:*}
 		opt=-Hltnp; [ "$proto" = udp ] && opt=-Hlunp
 		line=$(ss $opt "src $addr:$port" 2>/dev/null) || true
 		[ -n "$line" ] || continue
@@ -84,6 +85,23 @@ write_env() {
 	EOT
 }
 
+# net6_up - the sandbox's IPv6 MX address on lo (an MX host with A and
+# AAAA records: every address is probed, IPv4 and IPv6), recorded so that
+# stop removes it; net6_down removes what net6_up recorded.
+net6_up() {
+	local a=${SANDBOX_NET6}:4:6
+	ip -6 addr replace "$a/128" dev lo 2>>"$SANDBOX_DIR/logs/net6.log" ||
+		die "cannot put $a on lo: is IPv6 disabled (sysctl net.ipv6.conf.lo.disable_ipv6)? (log: $SANDBOX_DIR/logs/net6.log)"
+	echo "$a" >"$SANDBOX_DIR/run/net6.addr"
+}
+net6_down() {
+	local a
+	[ -f "$SANDBOX_DIR/run/net6.addr" ] || return 0
+	a=$(cat "$SANDBOX_DIR/run/net6.addr")
+	ip -6 addr del "$a/128" dev lo 2>/dev/null || true
+	rm -f "$SANDBOX_DIR/run/net6.addr"
+}
+
 # sandbox_stop - stop everything recorded in DIR/run, newest first.
 sandbox_stop() {
 	[ -d "$SANDBOX_DIR/run" ] || return 0
@@ -97,6 +115,7 @@ sandbox_stop() {
 	postfix_stop
 	stop_pid redis
 	stop_pid nsd
+	net6_down
 }
 
 # sandbox_start - build and start the sandbox.
@@ -133,6 +152,7 @@ sandbox_start() {
 	say "starting NSD, Redis, Postfix, nginx"
 	dns_start
 	redis_start
+	net6_up
 	postfix_start
 	nginx_start
 	if [ "$with_mxray" = yes ]; then
