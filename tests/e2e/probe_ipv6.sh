@@ -10,6 +10,10 @@ set -u
 cd "$E2E_ROOT" || exit 1
 
 sandbox_up --no-mxray
+if [ "${SANDBOX_IPV6:-no}" != yes ]; then
+	not_ok ipv6_available "this machine has no IPv6 on lo (see $SANDBOX/logs/net6.log): the IPv6 MX could not be set up"
+	exit 1
+fi
 V6=${SANDBOX_NET#127.}
 V6="fd6d:7872:$V6::4:6"
 V4=$SANDBOX_NET.4.6

@@ -23,6 +23,8 @@ postfix_make() {
 	chown "$PF_UID:$PF_GID" "$SPOOL_DIR/data" "$MAIL_DIR" "$MAIL_DIR/sender.test"
 	render "$t/main.cf.in" "$PF_DIR/main.cf" PF_DIR SPOOL_DIR LOG_DIR MAIL_DIR PF_UID PF_GID CERT_DIR
 	render "$t/master.cf.in" "$PF_DIR/master.cf" CERT_DIR
+	# no IPv6 on this machine (net6_up): no IPv6 listener, or master would not start
+	[ "${SANDBOX_IPV6:-yes}" = yes ] || sed -i '/^\[fd6d:/,/^[^ ]/{/^\[fd6d:/d;/^  /d}' "$PF_DIR/master.cf"
 	printf '# mail for the test address: the milter has queued the job already\nmxray.test\tdiscard:\n' \
 		>"$PF_DIR/transport"
 	# virtual(8) forbids $1 substitution from regexp maps, so the users
@@ -59,6 +61,7 @@ postfix_start() {
 	pid_record postfix "$pid"
 	for a in ${SANDBOX_NET}.0.25:25 ${SANDBOX_NET}.0.25:587 ${SANDBOX_NET}.1.1:25 ${SANDBOX_NET}.1.2:25 ${SANDBOX_NET}.1.3:25 ${SANDBOX_NET}.1.4:25 \
 		${SANDBOX_NET}.4.6:25 "[${SANDBOX_NET6}:4:6]:25"; do
+		case "$a" in "["*) [ "${SANDBOX_IPV6:-yes}" = yes ] || continue ;; esac
 		wait_listen postfix "${a%:*}" "${a##*:}" tcp 10
 	done
 }
