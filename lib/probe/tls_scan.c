@@ -14,9 +14,10 @@
  * Every hello costs a new connection: connect, greeting, EHLO, STARTTLS,
  * hello, about four round trips. On a real link the scan's time is the
  * number of hellos that must follow one another, so the work is a queue
- * of small tasks that TLS_SCAN_MAX_PARALLEL threads take one hello at a
- * time (a walk goes back into the queue after each of its hellos), and
- * tasks that follow from an answer are queued as soon as it is in:
+ * of small tasks that as many threads as the address may have
+ * connections (tls_scan_run's parallel) take one hello at a time (a walk
+ * goes back into the queue after each of its hellos), and tasks that
+ * follow from an answer are queued as soon as it is in:
  *
  *  - first, per protocol: the main list (the suites servers commonly
  *    accept, at most 128); the first connection alone opens the gate for
@@ -309,7 +310,7 @@ static void facts_of(const scan_t *s, tls_scan_facts_t *f)
 }
 
 json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *subject,
-		     long long hello_timeout_ms, long long deadline)
+		     int parallel, long long hello_timeout_ms, long long deadline)
 {
 	scan_t *s = calloc(1, sizeof(*s));
 	tls_scan_facts_t *f = calloc(1, sizeof(*f));
@@ -322,6 +323,8 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 	s->link = link;
 	s->sni = sni;
 	s->hello_timeout_ms = hello_timeout_ms;
+	s->parallel = parallel < 1 ? 1 : parallel > TLS_SCAN_MAX_PARALLEL ? TLS_SCAN_MAX_PARALLEL :
+		      parallel;
 	s->deadline = deadline;
 	s->errors = json_array();
 	s->facts = f;
@@ -353,7 +356,7 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 	pthread_mutex_lock(&s->lock);
 	scan_push_locked(s, scan_task_new(T_FIRST, P_TLS12, PRIO_FIRST_MAIN));
 	pthread_mutex_unlock(&s->lock);
-	for (int k = 0; k < TLS_SCAN_MAX_PARALLEL; k++)
+	for (int k = 0; k < s->parallel; k++)
 		if (pthread_create(&th[nth], NULL, scan_worker, s) == 0)
 			nth++;
 	if (nth == 0)

@@ -6,8 +6,8 @@
  * Each handshake is a NEW connection: connect, greeting, EHLO, STARTTLS
  * (smtp_client_starttls_raw), then the raw hello on the plain socket, so
  * the abuse guard and the verb whitelist of smtp_client apply to every
- * one. At most TLS_SCAN_MAX_PARALLEL connections are open at once per
- * address (protocols are scanned in parallel), at most
+ * one. At most [probe] connections_per_address connections are open at
+ * once per address (TLS_SCAN_MAX_PARALLEL at the most), at most
  * TLS_SCAN_MAX_HANDSHAKES in all, and all before the job deadline. A
  * connection the server refuses (a 421 greeting, a reset, a connection
  * limit) is retried with a backoff shared by the scan's threads.
@@ -21,7 +21,8 @@
  * or the ServerKeyExchange of TLS 1.2), the DHE prime size and whether it
  * is a published one, extensions, TLS_FALLBACK_SCSV, and, when the server
  * speaks the heartbeat extension, the safe Heartbleed probe. All of it is
- * one queue of hellos worked on by TLS_SCAN_MAX_PARALLEL threads, each
+ * one queue of hellos worked on by as many threads as connections may be
+ * open (tls_scan_run's parallel), each
  * task queued as soon as the answers it needs are in (tls_scan.c says
  * how); the facts become the result in tls_scan_result.c.
  * The result is the address's "tls_scan" object (docs/report-format.md)
@@ -34,7 +35,7 @@
 #include "base/netaddr.h"
 #include "mail/config.h"
 
-#define TLS_SCAN_MAX_PARALLEL 3
+#define TLS_SCAN_MAX_PARALLEL 8	/* hellos in flight at the most, whatever the config */
 #define TLS_SCAN_MAX_HANDSHAKES 1500
 #define TLS_SCAN_RETRIES 4	/* per connection the server refuses (link_open) */
 
@@ -51,11 +52,12 @@ typedef struct tls_scan_link {
 	void *ctx;
 } tls_scan_link_t;
 
-/* tls_scan_run - scan through link; sni may be NULL; deadline is absolute
+/* tls_scan_run - scan through link with up to parallel hellos in flight
+ * (1..TLS_SCAN_MAX_PARALLEL); sni may be NULL; deadline is absolute
  * clock_ms(); hello_timeout_ms bounds each hello's answer. Never fails:
  * problems are noted in the result's "errors". Adds findings with subject. */
 json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *subject,
-		     long long hello_timeout_ms, long long deadline);
+		     int parallel, long long hello_timeout_ms, long long deadline);
 
 /* tls_scan_address - scan addr of MX host over SMTP STARTTLS on
  * cfg->smtp_port (a new connection per hello). It may run beside the

@@ -78,6 +78,7 @@ typedef struct scan {
 	const tls_scan_link_t *link;
 	const char *sni;
 	long long hello_timeout_ms, deadline;
+	int parallel;			/* threads, each with one hello in flight */
 	pthread_mutex_t lock;
 	pthread_cond_t work;
 	task_t *queue;			/* by priority */

@@ -116,5 +116,8 @@ json_t *tls_scan_address(const mxray_config_t *cfg, const char *host, const neta
 	netaddr_format(addr, ip, sizeof(ip));
 	snprintf(subject, sizeof(subject), "%.256s[%s]", host, ip);
 	long long deadline = job_deadline > 0 ? job_deadline : clock_ms() + 120000;
-	return tls_scan_run(&link, host, subject, cfg->tls_timeout_ms, deadline);
+	/* as many hellos at once as the address may have connections */
+	int parallel = cfg->connections_per_address < TLS_SCAN_MAX_PARALLEL ?
+		       cfg->connections_per_address : TLS_SCAN_MAX_PARALLEL;
+	return tls_scan_run(&link, host, subject, parallel, cfg->tls_timeout_ms, deadline);
 }

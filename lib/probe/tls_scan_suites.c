@@ -197,7 +197,7 @@ static void decide_locked(scan_t *s, int k)
 		pool[np++] = ps->rest[i];
 	/* Interleaved, so the common suites spread over the walks; the rest
 	 * rides along at their ends at no extra hello. */
-	push_walks_locked(s, k, pool, np, ps->version == CH_TLS13 ? 1 : TLS_SCAN_MAX_PARALLEL,
+	push_walks_locked(s, k, pool, np, ps->version == CH_TLS13 ? 1 : s->parallel,
 			  PRIO_WALK, 0);
 }
 

@@ -5,7 +5,8 @@
 # `make testssl-fixtures`), plus the facts each flavour was built for:
 # server order and its order, ChaCha20 first, DHE only with its published
 # prime, a published 1024-bit prime (Logjam), RSA and ECDSA certificates,
-# NULL/anonymous findings, and [probe] tls_scan = no.
+# NULL/anonymous findings, the same scan with one connection at a time,
+# and [probe] tls_scan = no.
 . "$(dirname "$0")/../lib/e2e.sh"
 FIX=$E2E_ROOT/tests/fixtures/testssl
 sandbox_up --no-mxray
@@ -115,6 +116,26 @@ want mx1_groups "$(scan_get mx1 1.1 '"x25519" in s["groups"] and s["secure_reneg
 want mx1_refuses_fallback "$(scan_get mx1 1.1 's["fallback_scsv"]')" True
 want legacy_refuses_fallback "$(scan_get legacy 1.4 's["fallback_scsv"]')" True
 want tls12_fallback_not_applicable "$(scan_get tls12 5.1 's["fallback_scsv"]')" None
+
+# One connection at a time ([probe] connections_per_address = 1): the
+# scan runs one hello after another and finds the same, in the same order.
+for f in tls12:5.1:tls12.scan.unsigned.test mx1:1.1:sender.test; do
+	name=${f%%:*} rest=${f#*:}
+	addr=${rest%%:*} domain=${rest#*:}
+	sed 's/^tls_timeout = .*/&\nconnections_per_address = 1/' "$SANDBOX/mxray.conf" >"$SANDBOX/one.conf"
+	"$E2E_BIN/mxray" check -c "$SANDBOX/one.conf" --format json "$domain" >"$out/one-$name.json" 2>/dev/null
+	want "one_connection_same_scan_$name" "$(python3 - "$out/one-$name.json" "$out/$name.json" "$NET.$addr" <<'PY'
+import json, sys
+def scan(path):
+    r = json.load(open(path))
+    return [a for h in r["mx"] for a in h["addresses"] if a["ip"] == sys.argv[3]][0]["tls_scan"]
+one, three = scan(sys.argv[1]), scan(sys.argv[2])
+print(one["protocols"] == three["protocols"] and one["suites"] == three["suites"] and
+      one["server_order_by_protocol"] == three["server_order_by_protocol"] and
+      one["groups"] == three["groups"] and one["complete"])
+PY
+)" True
+done
 
 sed 's/^tls_timeout = .*/&\ntls_scan = no/' "$SANDBOX/mxray.conf" >"$SANDBOX/noscan.conf"
 "$E2E_BIN/mxray" check -c "$SANDBOX/noscan.conf" --format json legacy.test >"$out/noscan.json" 2>/dev/null
