@@ -3,7 +3,13 @@
  * whether the certificates each address presented match them.
  *
  * Only a DNSSEC-secure TLSA RRset counts (RFC 7672 2.2); an insecure one
- * is ignored by senders, a bogus one makes them defer mail. SMTP uses
+ * is ignored by senders, a bogus one makes them defer mail. And senders
+ * look up TLSA only for an MX host they found through a secure MX RRset
+ * (or the domain itself, when it has no MX, through secure address
+ * records) and whose own address records are secure (RFC 7672 2.2.1,
+ * 2.2.2): otherwise the records are reported but "applies" is false, each
+ * address's state is "not_applicable" (with what the match would be), and
+ * signed records published there are a critical finding. SMTP uses
  * DANE-TA(2) and DANE-EE(3) only; PKIX-TA(0) and PKIX-EE(1) records are
  * unusable (RFC 7672 3.1.3). Each address's chain as sent (the "pem" of
  * every certificate tls_probe recorded) is verified offline with
@@ -46,8 +52,10 @@ json_t *dane_tlsa_parse(const unsigned char *p, size_t n, size_t ordinal, dane_t
 			int *usable, char *problem, size_t problemlen);
 
 /* dane_check_mx - look up _PORT._tcp.<host> TLSA for one MX host object
- * of the report (with its probed "addresses"), add "dane" to the host and
- * to every address with a TLS chain. */
-void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host);
+ * of the report (with its probed "addresses" and "addresses_dnssec"), add
+ * "dane" to the host and to every address with a TLS chain. mx_dns is the
+ * report's dns.mx (its "dnssec" and "implicit"): whether senders reach
+ * the TLSA records at all (RFC 7672 2.2) depends on it. */
+void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host, const json_t *mx_dns);
 
 #endif

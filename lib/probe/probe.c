@@ -176,7 +176,7 @@ json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domai
 		json_object_set_new(ho, "addresses", list);
 		mx_host_assess(ho, h->name, &addrs[i]);
 		json_object_set_new(ho, "caa", caa_check(r, h->name));
-		dane_check_mx(cfg, r, ho);
+		dane_check_mx(cfg, r, ho, mx.dns);
 		json_array_append_new(hosts, ho);
 	}
 	free(tasks);

@@ -286,7 +286,9 @@ static void assess_dane(json_t *mx)
 	const char *outcome = str(d, "outcome");
 	if (!json_is_object(d) || outcome == NULL)
 		return;
-	if (is(outcome, "bogus")) {
+	/* Bogus records a sender never looks up (an unsigned MX RRset leads to
+	 * the host) hold up no mail: dane.mx_insecure says what is wrong. */
+	if (is(outcome, "bogus") && !json_is_false(json_object_get(d, "senders_look_up"))) {
 		finding_add(d, "dane.bogus", host, NULL);
 		return;
 	}

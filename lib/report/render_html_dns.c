@@ -18,7 +18,7 @@ const char *const html_known_dmarc[] = { "domain", "outcome", "record", "record_
 
 /* Keys laid out below; html_more shows any other. */
 static const char *const known_tlsa[] = { "tlsa_name", "dnssec", "outcome", "records", "problems",
-	"usable_records", NULL };
+	"usable_records", "senders_look_up", "applies", "not_applied_because", NULL };
 static const char *const known_caa[] = { "name", "dnssec", "outcome", "records", "malformed",
 	"issuers", NULL };
 static const char *const known_sts[] = { "record_name", "record", "id", "policy_url", "policy",
@@ -189,6 +189,12 @@ void html_mx_host_records(const json_t *host, strbuf_t *out)
 			if (outcome && strcmp(outcome, "secure") != 0 && strcmp(outcome, "none") != 0)
 				strbuf_puts(out, "<br><span class=\"warn\">Senders use TLSA records only "
 					    "from a DNSSEC-secure answer (RFC 7672 2.2).</span>");
+			else if (outcome && strcmp(outcome, "secure") == 0 &&
+				 rjson_bool(dane, "senders_look_up") == 0) {
+				strbuf_puts(out, "<br><span class=\"bad\">Not used by any sender: ");
+				strbuf_append_html(out, rjson_str(dane, "not_applied_because") ?: "?");
+				strbuf_puts(out, "</span>");
+			}
 		}
 		html_row_end(out);
 	}
@@ -234,6 +240,11 @@ static void dane_match(const json_t *d, strbuf_t *out)
 	if (rjson_str(d, "reason")) {
 		strbuf_puts(out, ": ");
 		strbuf_append_html(out, rjson_str(d, "reason"));
+	}
+	const json_t *would_be = rjson_obj(d, "if_applied");
+	if (would_be && rjson_obj(would_be, "if_applied") == NULL) {
+		strbuf_puts(out, "<br>once senders use the records: ");
+		dane_match(would_be, out);
 	}
 }
 

@@ -7,7 +7,9 @@
 # unresolvable, null MX, no MX, a refused network), DANE-TA with and
 # without the CA in the chain, DANE-EE by whole certificate, whole key and
 # SHA-512, an RSA+ECDSA server with TLSA for one key and for both, TLSA
-# under an insecure and a bogus zone, a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
+# under an insecure and a bogus zone, signed TLSA records senders never
+# look up (an unsigned MX RRset; a host aliased into an unsigned zone), the
+# implicit MX with DANE, a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
 # TLS), PTR with forward confirmation, CAA. Each case: the JSON a user
 # reads says the right state, reason and finding, and the page explains it.
 set -u
@@ -207,6 +209,46 @@ is dane_insecure_not_matched mx.0.addresses.0.dane ''
 run dane-bogus.probe.test
 is dane_bogus_zone_outcome mx.0.dane.outcome bogus
 has dane_bogus_finding mx.0.dane dane.bogus
+# RFC 7672 2.2: senders look TLSA up only through a secure MX RRset and
+# secure address records; mx1's records match, yet they are never used
+run dane-mxinsecure.unsigned.test
+is dane_mx_insecure_mx_rrset dns.mx.dnssec insecure
+is dane_mx_insecure_tlsa_secure mx.0.dane.outcome secure
+is dane_mx_insecure_not_looked_up mx.0.dane.senders_look_up false
+is dane_mx_insecure_not_applied mx.0.dane.applies false
+json_get "$J" mx.0.dane.not_applied_because | grep -q "MX records are not DNSSEC-signed" &&
+	ok dane_mx_insecure_says_why || not_ok dane_mx_insecure_says_why "$(json_get "$J" mx.0.dane)"
+has dane_mx_insecure_finding mx.0.dane dane.mx_insecure
+is dane_mx_insecure_is_critical mx.0.dane.findings.0.severity critical
+is dane_mx_insecure_address_not_applicable mx.0.addresses.0.dane.state not_applicable
+is dane_mx_insecure_would_match mx.0.addresses.0.dane.if_applied.state valid
+lacks dane_mx_insecure_no_valid_verdict dane.valid
+is dane_mx_insecure_no_a_plus grade.receiving B
+is dane_mx_insecure_caps_receiving grade.caps.0.id dane.mx_insecure
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html dane-mxinsecure.unsigned.test >"$SANDBOX/mxinsecure.html"
+contains page_dane_mx_insecure_title "$SANDBOX/mxinsecure.html" "DANE: TLSA records published but the MX records are not DNSSEC-signed"
+contains page_dane_mx_insecure_not_used "$SANDBOX/mxinsecure.html" "Not used by any sender: the domain&#39;s MX records are not DNSSEC-signed"
+contains page_dane_mx_insecure_would_match "$SANDBOX/mxinsecure.html" "once senders use the records: <span class=\"ok\">valid</span>"
+run dane-addrinsecure.probe.test
+is dane_addr_insecure_mx_rrset dns.mx.dnssec secure
+is dane_addr_insecure_addresses mx.0.addresses_dnssec insecure
+is dane_addr_insecure_tlsa_secure mx.0.dane.outcome secure
+is dane_addr_insecure_not_looked_up mx.0.dane.senders_look_up false
+has dane_addr_insecure_finding mx.0.dane dane.addresses_insecure
+json_get "$J" mx.0.addresses.0.dane.reason | grep -q "address records (A/AAAA) are not DNSSEC-secure" &&
+	ok dane_addr_insecure_says_why || not_ok dane_addr_insecure_says_why "$(json_get "$J" mx.0.addresses.0.dane)"
+lacks dane_addr_insecure_no_valid_verdict dane.valid
+is dane_addr_insecure_no_a_plus grade.receiving B
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html dane-addrinsecure.probe.test >"$SANDBOX/addrinsecure.html"
+contains page_dane_addr_insecure_title "$SANDBOX/addrinsecure.html" "DANE: TLSA records published but the host&#39;s addresses are not DNSSEC-signed"
+contains page_dane_addr_insecure_not_used "$SANDBOX/addrinsecure.html" "Not used by any sender: the host&#39;s address records"
+run dane-implicit.probe.test
+is dane_implicit_mx dns.mx.implicit true
+is dane_implicit_looked_up mx.0.dane.senders_look_up true
+is dane_implicit_applies mx.0.dane.applies true
+is dane_implicit_valid mx.0.addresses.0.dane.state valid
+is dane_implicit_a_plus grade.receiving A+
+lacks dane_implicit_no_insecure_finding dane.mx_insecure
 run dane-notls.probe.test
 is dane_without_starttls_state mx.0.addresses.0.dane.state no_tls
 has dane_without_starttls_is_critical mx.0.addresses.0.dane dane.no_starttls

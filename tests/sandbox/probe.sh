@@ -10,7 +10,10 @@
 # DANE-TA with and without the CA in the chain (Postfix on 127.77.4.1
 # sends leaf + CA; mx1 sends its leaf only); DANE-EE by full certificate,
 # full key and SHA-512; an RSA+ECDSA server (127.77.5.5) whose TLSA set
-# covers one key or both; greeting flavours on
+# covers one key or both; signed TLSA records no sender looks up (the
+# host an alias into unsigned.test; unsigned.test's dane-mxinsecure has an
+# unsigned MX RRset to mx1.sender.test), the implicit MX with TLSA;
+# greeting flavours on
 # 127.77.4.21-24 that tests/e2e/probe_inbound.sh starts itself
 # (tests/tools/flavour_smtpd.py). 127.in-addr.arpa (unsigned) holds PTR
 # records of some sandbox addresses.
