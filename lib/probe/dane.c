@@ -397,6 +397,18 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host, co
 				json_decref(would_be);
 			continue;
 		}
+		/* A handshake that timed out (or another reason not to test) is no
+		 * evidence that TLS is missing (hard rule 2). */
+		const char *state = json_string_value(json_object_get(addr, "state"));
+		if (st != NULL && strcmp(st, "ok") != 0 && state && strcmp(state, "not_tested") == 0) {
+			char why[600];
+			snprintf(why, sizeof(why), "not checked: the address was not tested (%.500s)",
+				 json_string_value(json_object_get(addr, "reason")) ?: "no reason given");
+			json_object_set_new(addr, "dane", json_pack("{ss sn sn ss}", "state", "not_checked",
+								     "matched_record", "depth", "reason",
+								     why));
+			continue;
+		}
 		if (st != NULL && strcmp(st, "ok") != 0) {
 			json_t *ad = json_pack("{ss sn sn ss}", "state", "no_tls", "matched_record",
 					       "depth", "reason", "STARTTLS did not succeed");

@@ -51,7 +51,7 @@ static void probe_one(addr_task_t *t)
 		ao = smtp_probe_not_tested(t->addr, "the address records failed DNSSEC validation "
 					   "(bogus)");
 	else if (clock_ms() >= t->job_deadline)
-		ao = smtp_probe_not_tested(t->addr, "job deadline reached");
+		ao = smtp_probe_limited(t->addr, "job deadline", "job deadline reached");
 	else
 		ao = smtp_probe_address(cfg, t->tls, t->host, t->addr, t->job_deadline);
 	/* The TLS scan (issue 5): new connections, after a STARTTLS that worked. */

@@ -9,7 +9,8 @@
 # SHA-512, an RSA+ECDSA server with TLSA for one key and for both, TLSA
 # under an insecure and a bogus zone, signed TLSA records senders never
 # look up (an unsigned MX RRset; a host aliased into an unsigned zone), the
-# implicit MX with DANE, a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
+# implicit MX with DANE, TLSA for a host whose handshake stalls (not
+# tested, never dane.no_starttls), a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
 # TLS), PTR with forward confirmation, CAA. Each case: the JSON a user
 # reads says the right state, reason and finding, and the page explains it.
 set -u
@@ -19,15 +20,19 @@ cd "$E2E_ROOT" || exit 1
 sandbox_up --no-mxray
 # Short greeting timeout for the delayed greeting; no TLS scan (issue 5's
 # test covers it) so the cases run quickly.
-sed -e 's/^greeting_timeout = .*/greeting_timeout = 2s/' -e '/^\[probe\]/a tls_scan = no' \
-	"$SANDBOX_CONF" >"$SANDBOX/probe.conf"
+sed -e 's/^greeting_timeout = .*/greeting_timeout = 2s/' -e 's/^tls_timeout = .*/tls_timeout = 2s/' \
+	-e '/^\[probe\]/a tls_scan = no' "$SANDBOX_CONF" >"$SANDBOX/probe.conf"
 
 for m in masked:21 greet421:22 delay:23 authplain:24; do
 	setsid timeout 300 python3 tests/tools/flavour_smtpd.py "${m%%:*}" "${SANDBOX_NET}.4.${m##*:}" </dev/null \
 		>"$SANDBOX/logs/flavour-${m%%:*}.log" 2>&1 &
 	echo $! >"$SANDBOX/run/extra-flavour-${m%%:*}.pid"
 done
-for n in 21 22 23 24; do
+# a TLS handshake that stalls, behind TLSA records (dane-stall.probe.test)
+setsid timeout 300 python3 tests/tools/hostile_smtpd.py stall_tls "${SANDBOX_NET}.4.25" </dev/null \
+	>"$SANDBOX/logs/hostile-stall.log" 2>&1 &
+echo $! >"$SANDBOX/run/extra-hostile-stall.pid"
+for n in 21 22 23 24 25; do
 	for _ in $(seq 1 50); do [ -n "$(ss -Hltn "src ${SANDBOX_NET}.4.$n:25")" ] && break; sleep 0.1; done
 done
 
@@ -253,6 +258,17 @@ run dane-notls.probe.test
 is dane_without_starttls_state mx.0.addresses.0.dane.state no_tls
 has dane_without_starttls_is_critical mx.0.addresses.0.dane dane.no_starttls
 is dane_without_starttls_is_an_f grade.receiving F
+t0=$(date +%s%N)
+run dane-stall.probe.test
+ms=$((($(date +%s%N) - t0) / 1000000))
+is dane_stall_not_tested mx.0.addresses.0.state not_tested
+json_get "$J" mx.0.addresses.0.reason | grep -q 'STARTTLS failed: .*within 2000 ms' &&
+	ok dane_stall_reason_is_the_timeout || not_ok dane_stall_reason_is_the_timeout "$(json_get "$J" mx.0.addresses.0.reason)"
+is dane_stall_dane_not_checked mx.0.addresses.0.dane.state not_checked
+lacks dane_stall_is_not_no_starttls dane.no_starttls
+lacks dane_stall_is_not_a_starttls_failure smtp.starttls.failed
+is dane_stall_receiving_not_graded grade.receiving null
+[ "$ms" -lt 8000 ] && ok dane_stall_bounded || not_ok dane_stall_bounded "$ms ms"
 run dane-malformed.probe.test
 json_get "$J" mx.0.dane.problems.0 | grep -q '030101abcdef' &&
 	ok dane_malformed_shown_escaped || not_ok dane_malformed_shown_escaped "$(json_get "$J" mx.0.dane.problems)"

@@ -14,6 +14,8 @@ within its deadline:
   garbage         8-bit garbage and NUL bytes as the greeting
   close_starttls  answers STARTTLS with 220, then closes
   garbage_tls     answers STARTTLS with 220, then sends garbage TLS records
+  stall_tls       answers STARTTLS with 220, reads the ClientHello, then
+                  says nothing for 30 s (a handshake that times out)
   silent_ehlo     greets, then never answers EHLO
   huge_hello      answers the ClientHello with a ServerHello claiming 16 MB
                   and streams 64 KB of it
@@ -212,6 +214,8 @@ def serve(conn):
         ehlo_then(conn, lambda c: None)
     elif MODE == "garbage_tls":
         ehlo_then(conn, lambda c: (c.sendall(b"\x16\x03\x03\xff\xff" + os.urandom(4096)), time.sleep(5)))
+    elif MODE == "stall_tls":
+        ehlo_then(conn, lambda c: (read_client_hello(c), time.sleep(30)))
     elif MODE == "huge_hello":
         def huge(c):
             if read_client_hello(c) is None:

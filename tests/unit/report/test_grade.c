@@ -57,6 +57,10 @@ static const struct {
 	{ "nothing testable (421) is not graded, never F",
 	  DNS("secure") "," MX("{\"ip\":\"192.0.2.1\",\"state\":\"not_tested\",\"reason\":\"421 greeting\"}"),
 	  "A", NULL, NULL, "A", NULL },
+	{ "every address left untested by mxray's own slot limit is not graded, never F",
+	  DNS("secure") "," MX("{\"ip\":\"192.0.2.1\",\"state\":\"not_tested\",\"mxray_limit\":\"connection slots\","
+	  "\"reason\":\"mxray's own limit of connections to this address stayed in use\"}"),
+	  "A", NULL, NULL, "A", NULL },
 	{ "nothing reachable is an F",
 	  DNS("secure") "," MX("{\"ip\":\"192.0.2.1\",\"state\":\"failed\",\"reason\":\"connection refused\"}"),
 	  "F", NULL, "F", "A", "dns.mx.unreachable" },
