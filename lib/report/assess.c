@@ -207,6 +207,9 @@ static void assess_certificate(json_t *tls, const char *subject)
 		finding_add(tls, "cert.untrusted", subject, "%s", err ?: "not verified");
 	if (json_is_false(json_object_get(tls, "name_match")))
 		finding_add(tls, "cert.name_mismatch", subject, NULL);
+	if (json_is_false(json_object_get(tls, "chain_complete")))
+		finding_add(tls, "cert.chain_incomplete", subject, "issuer not sent: %s",
+			    str(tls, "chain_missing_issuer") ?: "?");
 	if (verified && name_ok)
 		finding_add(tls, "cert.trusted", subject, NULL);
 	json_t *leaf = json_array_get(json_object_get(tls, "chain"), 0);

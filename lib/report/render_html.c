@@ -67,7 +67,8 @@ static const char *const known_address[] = { "ip", "state", "tls", "reason", "co
 	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", "tls_scan",
 	"ptr", "dane", NULL };
 static const char *const known_addr_tls[] = { "version", "cipher", "cipher_code", "group",
-	"verified", "verify_error", "name_match", "chain", "key_type", "other_key_types", NULL };
+	"verified", "verify_error", "name_match", "chain", "key_type", "other_key_types",
+	"chain_complete", "chain_missing_issuer", NULL };
 static const char *const known_dns_mx[] = { "outcome", "dnssec", "why_bogus", "implicit", NULL };
 static const char *const known_mx_host[] = { "host", "preference", "addresses_dnssec", "addresses",
 	"addresses_problem", "cname", "caa", "dane", "mta_sts", NULL };
@@ -410,6 +411,16 @@ static void html_cert_verdict(const json_t *tls, strbuf_t *out)
 	html_row_start(out, "Name match", NULL);
 	html_bool(out, rjson_bool(tls, "name_match"), "yes", "no");
 	html_row_end(out);
+	int complete = rjson_bool(tls, "chain_complete");
+	if (complete >= 0) {
+		html_row_start(out, "Chain complete", NULL);
+		html_bool(out, complete, "yes", "no");
+		if (complete == 0) {
+			strbuf_puts(out, ": the server did not send the certificate of ");
+			html_code(out, rjson_str(tls, "chain_missing_issuer") ?: "?");
+		}
+		html_row_end(out);
+	}
 }
 
 static void html_address(const json_t *a, strbuf_t *out)

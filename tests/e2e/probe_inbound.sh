@@ -9,7 +9,8 @@
 # SHA-512, an RSA+ECDSA server with TLSA for one key and for both, TLSA
 # under an insecure and a bogus zone, signed TLSA records senders never
 # look up (an unsigned MX RRset; a host aliased into an unsigned zone), the
-# implicit MX with DANE, TLSA for a host whose handshake stalls (not
+# implicit MX with DANE, a chain sent without its intermediate CA and with
+# it, a wildcard certificate (one label only), TLSA for a host whose handshake stalls (not
 # tested, never dane.no_starttls), a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
 # TLS), PTR with forward confirmation, CAA. Each case: the JSON a user
 # reads says the right state, reason and finding, and the page explains it.
@@ -32,7 +33,13 @@ done
 setsid timeout 300 python3 tests/tools/hostile_smtpd.py stall_tls "${SANDBOX_NET}.4.25" </dev/null \
 	>"$SANDBOX/logs/hostile-stall.log" 2>&1 &
 echo $! >"$SANDBOX/run/extra-hostile-stall.pid"
-for n in 21 22 23 24 25; do
+# certificate chains and a wildcard (tests/sandbox/probe.sh made them)
+for m in leaf_only:26 full_chain:27 wildcard:28; do
+	setsid timeout 300 python3 tests/tools/hostile_smtpd.py "${m%%:*}" "${SANDBOX_NET}.4.${m##*:}" 25 \
+		"$SANDBOX/certs/probe-tls" </dev/null >"$SANDBOX/logs/hostile-${m%%:*}.log" 2>&1 &
+	echo $! >"$SANDBOX/run/extra-hostile-${m%%:*}.pid"
+done
+for n in 21 22 23 24 25 26 27 28; do
 	for _ in $(seq 1 50); do [ -n "$(ss -Hltn "src ${SANDBOX_NET}.4.$n:25")" ] && break; sleep 0.1; done
 done
 
@@ -274,6 +281,34 @@ json_get "$J" mx.0.dane.problems.0 | grep -q '030101abcdef' &&
 	ok dane_malformed_shown_escaped || not_ok dane_malformed_shown_escaped "$(json_get "$J" mx.0.dane.problems)"
 has dane_malformed_finding mx.0.dane dane.malformed
 is dane_malformed_good_record_still_matches mx.0.addresses.0.dane.state valid
+
+# ---- certificate chain and name (RFC 6125) ----
+INTERMEDIATE="CN=mxray sandbox intermediate CA,O=mxray sandbox"
+run chain-leafonly.probe.test
+is chain_leaf_only_sent_alone mx.0.addresses.0.tls.chain.1.subject ''
+is chain_leaf_only_incomplete mx.0.addresses.0.tls.chain_complete false
+is chain_leaf_only_names_missing_issuer mx.0.addresses.0.tls.chain_missing_issuer "$INTERMEDIATE"
+is chain_leaf_only_untrusted mx.0.addresses.0.tls.verified false
+has chain_leaf_only_finding mx.0.addresses.0.tls cert.chain_incomplete
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html chain-leafonly.probe.test >"$SANDBOX/leafonly.html"
+contains page_chain_incomplete_title "$SANDBOX/leafonly.html" "Certificate chain incomplete"
+contains page_chain_incomplete_names_issuer "$SANDBOX/leafonly.html" \
+	"the server did not send the certificate of <code>$INTERMEDIATE</code>"
+run chain-full.probe.test
+is chain_full_sends_intermediate mx.0.addresses.0.tls.chain.1.subject "$INTERMEDIATE"
+is chain_full_complete mx.0.addresses.0.tls.chain_complete true
+is chain_full_no_missing_issuer mx.0.addresses.0.tls.chain_missing_issuer null
+is chain_full_trusted mx.0.addresses.0.tls.verified true
+lacks chain_full_no_finding cert.chain_incomplete
+run wild.probe.test
+is wildcard_hosts_in_order mx.1.host deep.mx.wild.probe.test
+is wildcard_one_label_trusted mx.0.addresses.0.tls.verified true
+is wildcard_covers_one_label mx.0.addresses.0.tls.name_match true
+is wildcard_not_two_labels mx.1.addresses.0.tls.name_match false
+has wildcard_two_labels_finding mx.1.addresses.0.tls cert.name_mismatch
+run sender.test
+is chain_ca_issued_complete mx.0.addresses.0.tls.chain_complete true
+is chain_self_signed_complete mx.1.addresses.0.tls.chain_complete true
 
 # ---- greetings ----
 run masked.probe.test

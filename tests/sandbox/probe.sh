@@ -43,8 +43,9 @@ probe_make() {
 	# match both, and the TLS scan flavour "dual" shows both suite families
 	certs_leaf mxdual.probe.test rsa mxdual2.probe.test mx.dual.scan.unsigned.test
 	certs_leaf mxdual.probe.test ec mxdual2.probe.test mx.dual.scan.unsigned.test
-	chmod 600 "$d"/*.key
-	chmod 644 "$d"/*.crt
+	probe_chain_certs
+	chmod 600 "$d"/*.key "$d"/probe-tls/*.key
+	chmod 644 "$d"/*.crt "$d"/probe-tls/*.pem
 
 	mkdir -p "$www"
 	probe_policy sts-enforce 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
@@ -55,6 +56,40 @@ probe_make() {
 	probe_policy sts-badcert 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
 	# sts-missing: no file, nginx answers 404
 	chmod -R a+rX "$SANDBOX_DIR/nginx"
+}
+
+# probe_chain_certs - what tests/tools/hostile_smtpd.py serves for the
+# certificate cases (DIR/certs/probe-tls/MODE.pem and .key): a leaf issued
+# by an intermediate CA under the test CA, sent alone (leaf_only) and with
+# the intermediate (full_chain); a wildcard *.wild.probe.test from the
+# test CA (wildcard).
+probe_chain_certs() {
+	local t=$SANDBOX_DIR/certs/probe-tls
+	mkdir -p "$t"
+	printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:0" "keyUsage=critical,keyCertSign,cRLSign" \
+		>"$t/int.ext"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth" "subjectAltName=DNS:mxchain.probe.test,DNS:mxchainfull.probe.test" \
+		>"$t/leaf.ext"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth" "subjectAltName=DNS:*.wild.probe.test" >"$t/wild.ext"
+	{
+		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/O=mxray sandbox/CN=mxray sandbox intermediate CA" \
+			-keyout "$t/int.key" -out "$t/int.csr" &&
+		openssl x509 -req -in "$t/int.csr" -sha256 -days $CERT_DAYS -CA "$SANDBOX_DIR/ca/ca.crt" \
+			-CAkey "$SANDBOX_DIR/ca/ca.key" -CAcreateserial -extfile "$t/int.ext" -out "$t/int.pem" &&
+		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=mxchain.probe.test" \
+			-keyout "$t/leaf_only.key" -out "$t/leaf.csr" &&
+		openssl x509 -req -in "$t/leaf.csr" -sha256 -days $CERT_DAYS -CA "$t/int.pem" \
+			-CAkey "$t/int.key" -CAcreateserial -extfile "$t/leaf.ext" -out "$t/leaf_only.pem" &&
+		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=*.wild.probe.test" \
+			-keyout "$t/wildcard.key" -out "$t/wild.csr" &&
+		openssl x509 -req -in "$t/wild.csr" -sha256 -days $CERT_DAYS -CA "$SANDBOX_DIR/ca/ca.crt" \
+			-CAkey "$SANDBOX_DIR/ca/ca.key" -CAcreateserial -extfile "$t/wild.ext" -out "$t/wildcard.pem"
+	} >>"$SANDBOX_DIR/logs/certs.log" 2>&1 || die "certificates for the chain cases failed (log: $SANDBOX_DIR/logs/certs.log)"
+	cat "$t/leaf_only.pem" "$t/int.pem" >"$t/full_chain.pem"
+	cp "$t/leaf_only.key" "$t/full_chain.key"
+	rm -f "$t"/*.csr "$t"/*.ext "$t"/*.srl
 }
 
 # probe_policy CASE TEXT - the policy file of mta-sts.CASE.probe.test (printf format).

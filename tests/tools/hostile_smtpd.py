@@ -23,8 +23,11 @@ within its deadline:
                   short, then closes
   long_chain      TLS with the chain in CERTDIR/long_chain.pem (100 certs)
   huge_cert       TLS with the certificate in CERTDIR/huge_cert.pem (64 KB)
+  leaf_only, full_chain, wildcard
+                  TLS with CERTDIR/MODE.pem and MODE.key (the inbound
+                  probe's certificate cases, tests/sandbox/probe.sh)
 
-For the last two, CERTDIR is the fourth argument (after PORT).
+For these, CERTDIR is the fourth argument (after PORT).
 
 Scripted TLS servers for the TLS scan (tests/e2e/tls_scan_quirks.sh): the
 first connection gets a real handshake with CERTDIR/quirk.pem (the probe's
@@ -234,7 +237,7 @@ def serve(conn):
             # record says 80 bytes, 20 come, then the connection closes
             c.sendall(b"\x16\x03\x03\x00\x50\x02\x00\x00\x4c\x03\x03" + os.urandom(14))
         ehlo_then(conn, short)
-    elif MODE in ("long_chain", "huge_cert"):
+    elif MODE in ("long_chain", "huge_cert", "leaf_only", "full_chain", "wildcard"):
         ehlo_then(conn, lambda c: tls_with(c, MODE))
     elif MODE in ("heartbleed", "heartbeat_ok", "no_scsv", "busy"):
         # The first connection (the probe's own STARTTLS) gets a real
