@@ -144,24 +144,28 @@ json_t *dane_tlsa_parse(const unsigned char *p, size_t n, size_t ordinal, dane_t
 		snprintf(problem, problemlen, "TLSA record %zu: %zu bytes of rdata%s, not a valid record: %s%s",
 			 ordinal, n,
 			 n >= 4 && n - 3 <= DANE_TLSA_DATA_MAX ? " (hash length does not fit the matching type)"
-			 : n >= 4 ? " (more association data than mxray keeps)" : "",
+			 : n >= 4 ? " (more association data than a DNS record can hold)" : "",
 			 hx, n > 64 ? "..." : "");
 		return NULL;
 	}
-	char data[2 * DANE_TLSA_DATA_MAX + 1];
-	hex(p + 3, n - 3, data, sizeof(data));
+	char *data = malloc(2 * (n - 3) + 1);
+	if (data == NULL)
+		log_panic("dane_tlsa_parse: out of memory");
+	hex(p + 3, n - 3, data, 2 * (n - 3) + 1);
 	int ok = (p[0] == 2 || p[0] == 3) && p[1] <= 1 && p[2] <= 2;
 	if (ok && out != NULL) {
 		out->usage = p[0];
 		out->selector = p[1];
 		out->mtype = p[2];
-		memcpy(out->data, p + 3, n - 3);
+		out->data = p + 3;
 		out->len = n - 3;
 	}
 	if (usable)
 		*usable = ok;
-	return json_pack("{si si si ss ss sb}", "usage", p[0], "selector", p[1], "matching_type", p[2],
-			 "usage_name", usage_name(p[0]), "data", data, "usable", ok);
+	json_t *rec = json_pack("{si si si ss ss sb}", "usage", p[0], "selector", p[1], "matching_type",
+				p[2], "usage_name", usage_name(p[0]), "data", data, "usable", ok);
+	free(data);
+	return rec;
 }
 
 /* mark_matched - mark the record a DANE verdict matched (an index into "records"). */
@@ -337,8 +341,7 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host, co
 			json_array_append_new(records, rec);
 		}
 	}
-	if (a)
-		dns_answer_free(a);
+	/* a stays until the end: the kept records point into its rdata */
 	json_object_set_new(d, "outcome", json_string(outcome));
 	json_object_set_new(d, "records", records);
 	json_object_set_new(d, "problems", problems);
@@ -365,6 +368,7 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host, co
 			    json_array_size(records) == 1 ? "" : "s", name);
 	json_object_set_new(mx_host, "dane", d);
 	if (nt == 0) {
+		dns_answer_free(a);
 		free(t);
 		return;
 	}
@@ -374,6 +378,7 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host, co
 	if (ctx == NULL || SSL_CTX_dane_enable(ctx) <= 0) {
 		log_error("dane_check_mx: OpenSSL could not set up DANE");
 		SSL_CTX_free(ctx);
+		dns_answer_free(a);
 		free(t);
 		return;
 	}
@@ -430,5 +435,6 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host, co
 	}
 	SSL_CTX_free(ctx);
 	rollover_advice(d, host, t, nt, json_object_get(mx_host, "addresses"));
+	dns_answer_free(a);
 	free(t);
 }

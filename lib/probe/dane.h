@@ -29,13 +29,16 @@
 #include "mail/config.h"
 #include "mail/resolver.h"
 
-#define DANE_TLSA_DATA_MAX 2048	/* bytes of association data kept (a full certificate fits) */
+/* The most association data one TLSA record can carry: a DNS rdata is at
+ * most 65535 bytes, 3 of them usage, selector and matching type. A 3 0 0
+ * record holds a whole certificate, often more than 2 KB. */
+#define DANE_TLSA_DATA_MAX (65535 - 3)
 
 /* One usable TLSA record, as handed to OpenSSL. */
 typedef struct dane_tlsa {
 	int index;		/* in the report's "records" */
 	unsigned char usage, selector, mtype;
-	unsigned char data[DANE_TLSA_DATA_MAX];
+	const unsigned char *data;	/* borrowed: inside the rdata given to dane_tlsa_parse */
 	size_t len;
 } dane_tlsa_t;
 
@@ -47,7 +50,8 @@ typedef struct dane_tlsa {
  * NUL-terminated) says so with the first bytes in hex, for record
  * number ordinal (1-based). When out is not NULL and the record is usable
  * for SMTP (DANE-TA or DANE-EE, known selector and matching type), *out
- * is filled (index left to the caller) and *usable is 1, else 0. */
+ * is filled (index left to the caller; out->data points into p, so p must
+ * outlive it) and *usable is 1, else 0. */
 json_t *dane_tlsa_parse(const unsigned char *p, size_t n, size_t ordinal, dane_tlsa_t *out,
 			int *usable, char *problem, size_t problemlen);
 
