@@ -85,7 +85,7 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 	      size_t errlen)
 {
 	dns_answer_t *a = NULL;
-	size_t cap = 0, malformed = 0;
+	size_t cap = 0, malformed = 0, null_records = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (resolver_query(r, domain, RR_MX, &a, err, errlen) != 0)
@@ -114,8 +114,10 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 									     strlen(name[0] ? name : ".")));
 				json_array_append_new(records, rec);
 			}
-			if (name[0] == '\0')
+			if (name[0] == '\0') {
+				null_records++;
 				continue;	/* "." is no host; see null MX below */
+			}
 			add_host(out, &cap, name, pref);
 		}
 		if (a->count == 1 && out->count == 0 && malformed == 0)
@@ -148,6 +150,10 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 	if (out->duplicates > 0)
 		finding_add(dns, "dns.mx.duplicate", domain, "%zu record(s) repeat a host",
 			    out->duplicates);
+	/* RFC 7505 3: the null MX must be the domain's only MX record. */
+	if (null_records > 0 && a->count > 1)
+		finding_add(dns, "dns.mx.null_with_others", domain, "'MX 0 .' among %zu MX records",
+			    a->count);
 	out->dns = dns;
 	dns_answer_free(a);
 	return 0;

@@ -140,6 +140,30 @@ run sts-missing.probe.test
 is mta_sts_missing_policy_status dns.mta_sts.http_status 404
 has mta_sts_missing_policy_finding dns.mta_sts mta_sts.policy_unavailable
 
+# the policy host's first address refuses the connection: the next is tried
+run sts-twoaddr.probe.test
+is mta_sts_second_address_fetched dns.mta_sts.outcome ok
+is mta_sts_second_address_used dns.mta_sts.policy_address "${SANDBOX_NET}.4.80"
+tried=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['dns']['mta_sts']
+print(' '.join(t['ip'] + ('=ok' if t['error'] is None else '=error') for t in d['addresses_tried']))" "$J" 2>&1)
+case $tried in
+"${SANDBOX_NET}.4.79=error ${SANDBOX_NET}.4.80=ok"|"${SANDBOX_NET}.4.80=ok") ok "mta_sts_addresses_tried_listed ($tried)" ;;
+*) not_ok mta_sts_addresses_tried_listed "$tried" ;;
+esac
+# "v=STSv10" is no MTA-STS record
+run sts-v10.probe.test
+is mta_sts_v10_is_no_record dns.mta_sts.outcome none
+has mta_sts_v10_finding dns.mta_sts mta_sts.none
+# mxray's own CA file unusable (here: none configured): not the policy host's fault
+sed -e 's|^ca_file = .*|ca_file =|' "$SANDBOX/probe.conf" >"$SANDBOX/noca.conf"
+J=$SANDBOX/noca.json
+"$E2E_BIN/mxray" check -c "$SANDBOX/noca.conf" --format json sts-enforce.probe.test >"$J" 2>"$SANDBOX/noca.err"
+is mta_sts_our_ca_file_not_tested dns.mta_sts.outcome not_tested
+json_get "$J" dns.mta_sts.reason | grep -q 'mxray could not read its own CA file' &&
+	ok mta_sts_our_ca_file_says_so || not_ok mta_sts_our_ca_file_says_so "$(json_get "$J" dns.mta_sts)"
+lacks mta_sts_our_ca_file_not_cert_invalid mta_sts.policy_cert_invalid
+grep -q 'mxray could not read its own CA file' "$SANDBOX/noca.err" &&
+	ok mta_sts_our_ca_file_logged || not_ok mta_sts_our_ca_file_logged "$(tail -n 3 "$SANDBOX/noca.err")"
 run sts-badrecord.probe.test
 is mta_sts_bad_record dns.mta_sts.outcome invalid_record
 has mta_sts_bad_record_finding dns.mta_sts mta_sts.record_invalid
@@ -163,6 +187,12 @@ run nullmx.probe.test
 is null_mx_flag dns.mx.null_mx true
 is null_mx_nothing_probed mx '[]'
 has null_mx_finding dns.mx dns.mx.null
+run nullmix.probe.test
+is null_mx_mixed_not_null dns.mx.null_mx false
+has null_mx_mixed_finding dns.mx dns.mx.null_with_others
+is null_mx_mixed_other_host_probed mx.0.host mx1.sender.test
+run nullmx.probe.test
+lacks null_mx_alone_no_mixed_finding dns.mx.null_with_others
 run nomx.probe.test
 is no_mx_implicit dns.mx.implicit true
 is no_mx_domain_probed mx.0.addresses.0.state tested
