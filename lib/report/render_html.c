@@ -63,7 +63,7 @@ static const char *const known_spf[] = { "result", "domain", "explanation", "rec
 	"helo", NULL };
 static const char *const known_cert[] = { "subject", "issuer", "sans", "not_before", "not_after",
 	"days_left", "key", "signature", NULL };
-static const char *const known_address[] = { "ip", "state", "tls", "reason", "connect_ms",
+static const char *const known_address[] = { "ip", "state", "tls", "reason", "mxray_limit", "connect_ms",
 	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", "tls_scan",
 	"ptr", "dane", NULL };
 static const char *const known_addr_tls[] = { "version", "cipher", "cipher_code", "group",
@@ -423,24 +423,41 @@ static void html_cert_verdict(const json_t *tls, strbuf_t *out)
 	}
 }
 
+/* address_state_words - an address's state as a reader should read it:
+ * "not tested" is no verdict on the server (hard rule 2), "failed" is. */
+static const char *address_state_words(const char *state)
+{
+	if (state && strcmp(state, "not_tested") == 0)
+		return "not tested (no verdict)";
+	if (state && strcmp(state, "failed") == 0)
+		return "failed";
+	return state;
+}
+
 static void html_address(const json_t *a, strbuf_t *out)
 {
 	const char *state = rjson_str(a, "state");
 	const json_t *tls = rjson_obj(a, "tls");
 	long long ms;
+	int not_tested = state && strcmp(state, "not_tested") == 0;
 
 	strbuf_puts(out, "<details class=\"addr\"><summary>");
 	html_text(out, rjson_str(a, "ip"));
 	strbuf_printf(out, " &ndash; <span class=\"%s\">", html_result_class(state) ? html_result_class(state) :
 		      "muted");
-	html_text(out, state);
+	html_text(out, address_state_words(state));
 	strbuf_puts(out, "</span>");
 	if (tls) {
 		strbuf_puts(out, " &ndash; ");
 		html_text(out, rjson_str(tls, "version"));
 	}
 	strbuf_puts(out, "</summary>\n<table>\n");
-	if (rjson_str(a, "reason"))
+	if (rjson_str(a, "reason") && not_tested)
+		html_row_text(out, rjson_str(a, "mxray_limit") ? "Not tested: mxray's own limit" :
+			      "Not tested because", rjson_str(a, "reason"), "warn");
+	else if (rjson_str(a, "reason") && state && strcmp(state, "failed") == 0)
+		html_row_text(out, "Failed because", rjson_str(a, "reason"), "bad");
+	else if (rjson_str(a, "reason"))
 		html_row_text(out, "Why", rjson_str(a, "reason"), "warn");
 	if (rjson_int(a, "connect_ms", &ms)) {
 		html_row_start(out, "Connect", NULL);

@@ -9,7 +9,9 @@
 # SHA-512, an RSA+ECDSA server with TLSA for one key and for both, TLSA
 # under an insecure and a bogus zone, signed TLSA records senders never
 # look up (an unsigned MX RRset; a host aliased into an unsigned zone), the
-# implicit MX with DANE, a chain sent without its intermediate CA and with
+# implicit MX with DANE, PKIX-only TLSA (dane.pkix_usage, dane.unusable), a
+# greeting naming another host, an MX address refusing connections (failed,
+# and the page words it differently from not tested), a chain sent without its intermediate CA and with
 # it, a wildcard certificate (one label only), TLSA for a host whose handshake stalls (not
 # tested, never dane.no_starttls), a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
 # TLS), PTR with forward confirmation, CAA. Each case: the JSON a user
@@ -201,6 +203,10 @@ is refused_network_not_tested mx.0.addresses.0.state not_tested
 json_get "$J" mx.0.addresses.0.reason | grep -q 'private (RFC 1918)' &&
 	ok refused_network_reason || not_ok refused_network_reason "$(json_get "$J" mx.0.addresses.0.reason)"
 lacks refused_network_no_starttls_verdict smtp.starttls.missing
+run deadmx.probe.test
+is connection_refused_failed mx.0.addresses.0.state failed
+has connection_refused_unreachable dns.mx dns.mx.unreachable
+is connection_refused_is_an_f grade.receiving F
 
 # ---- DANE ----
 run dane-ta.probe.test
@@ -306,6 +312,18 @@ lacks dane_stall_is_not_no_starttls dane.no_starttls
 lacks dane_stall_is_not_a_starttls_failure smtp.starttls.failed
 is dane_stall_receiving_not_graded grade.receiving null
 [ "$ms" -lt 8000 ] && ok dane_stall_bounded || not_ok dane_stall_bounded "$ms ms"
+run dane-pkix.probe.test
+recs=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['mx'][0]['dane']['records']
+print(' '.join(sorted(r['usage_name'] + '=' + ('usable' if r['usable'] else 'unusable') for r in d)))" "$J" 2>&1)
+[ "$recs" = "PKIX-EE=unusable PKIX-TA=unusable" ] && ok dane_pkix_records_listed_unusable ||
+	not_ok dane_pkix_records_listed_unusable "$recs"
+is dane_pkix_usable_counted mx.0.dane.usable_records 0
+has dane_pkix_usage_finding mx.0.dane dane.pkix_usage
+json_get "$J" mx.0.dane.findings | grep -q '2 record(s) with usage 0 or 1' &&
+	ok dane_pkix_usage_counts_them || not_ok dane_pkix_usage_counts_them "$(json_get "$J" mx.0.dane.findings)"
+has dane_pkix_only_unusable_finding mx.0.dane dane.unusable
+is dane_pkix_no_address_verdict mx.0.addresses.0.dane ''
+is dane_pkix_caps_receiving_b grade.receiving B
 run dane-malformed.probe.test
 json_get "$J" mx.0.dane.problems.0 | grep -q '030101abcdef' &&
 	ok dane_malformed_shown_escaped || not_ok dane_malformed_shown_escaped "$(json_get "$J" mx.0.dane.problems)"
@@ -320,6 +338,10 @@ is chain_leaf_only_incomplete mx.0.addresses.0.tls.chain_complete false
 is chain_leaf_only_names_missing_issuer mx.0.addresses.0.tls.chain_missing_issuer "$INTERMEDIATE"
 is chain_leaf_only_untrusted mx.0.addresses.0.tls.verified false
 has chain_leaf_only_finding mx.0.addresses.0.tls cert.chain_incomplete
+# the scripted server greets as hostile.sender.test, neither the MX name nor a PTR name
+has greeting_host_mismatch_finding mx.0.addresses.0 smtp.greeting.host_mismatch
+json_get "$J" mx.0.addresses.0.findings | grep -q 'greeting names hostile.sender.test' &&
+	ok greeting_host_mismatch_names_it || not_ok greeting_host_mismatch_names_it "$(json_get "$J" mx.0.addresses.0.findings)"
 "$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html chain-leafonly.probe.test >"$SANDBOX/leafonly.html"
 contains page_chain_incomplete_title "$SANDBOX/leafonly.html" "Certificate chain incomplete"
 contains page_chain_incomplete_names_issuer "$SANDBOX/leafonly.html" \
@@ -339,6 +361,10 @@ has wildcard_two_labels_finding mx.1.addresses.0.tls cert.name_mismatch
 run sender.test
 is chain_ca_issued_complete mx.0.addresses.0.tls.chain_complete true
 is chain_self_signed_complete mx.1.addresses.0.tls.chain_complete true
+is greeting_names_the_mx mx.0.addresses.0.greeting '220 mx1.sender.test ESMTP sandbox mx1'
+if json_get "$J" mx.0.addresses.0.findings | grep -q smtp.greeting.host_mismatch; then
+	not_ok greeting_matching_mx_no_finding "$(json_get "$J" mx.0.addresses.0.findings)"
+else ok greeting_matching_mx_no_finding; fi
 
 # ---- greetings ----
 run masked.probe.test
@@ -363,6 +389,21 @@ if grep -h '^C:' "$SANDBOX"/logs/flavour-*.log | grep -qv '^C: \(EHLO\|HELO\|STA
 	not_ok only_allowed_verbs_sent "$(grep -h '^C:' "$SANDBOX"/logs/flavour-*.log | sort -u)"
 else
 	ok only_allowed_verbs_sent
+fi
+
+# ---- the page: "not tested" and "failed" read differently ----
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html greet421.probe.test >"$SANDBOX/nottested.html"
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html deadmx.probe.test >"$SANDBOX/failed.html"
+contains page_not_tested_state "$SANDBOX/nottested.html" 'class="warn">not tested (no verdict)</span>'
+contains page_not_tested_because "$SANDBOX/nottested.html" '<th>Not tested because</th>'
+contains page_not_tested_quotes_421 "$SANDBOX/nottested.html" '421 4.7.0'
+contains page_failed_state "$SANDBOX/failed.html" 'class="bad">failed</span>'
+contains page_failed_because "$SANDBOX/failed.html" '<th>Failed because</th>'
+if grep -q 'not tested (no verdict)\|Not tested because' "$SANDBOX/failed.html" ||
+	grep -q 'class="bad">failed</span>\|Failed because' "$SANDBOX/nottested.html"; then
+	not_ok page_states_not_mixed_up
+else
+	ok page_states_not_mixed_up
 fi
 
 # ---- the page ----
