@@ -17,6 +17,7 @@
 #include "base/strbuf.h"
 #include "base/text.h"
 #include "mail/record.h"
+#include "probe/ehlo.h"
 #include "probe/smtp_client.h"
 #include "probe/smtp_probe.h"
 #include "probe/tls_probe.h"
@@ -39,6 +40,7 @@ static json_t *address_object(const netaddr_t *addr)
 	json_object_set_new(o, "ehlo", json_null());
 	json_object_set_new(o, "helo_fallback", json_false());
 	json_object_set_new(o, "ehlo_after_tls", json_null());
+	json_object_set_new(o, "extensions", json_null());
 	json_object_set_new(o, "starttls", json_null());
 	json_object_set_new(o, "tls", json_null());
 	json_object_set_new(o, "transcript", json_array());
@@ -321,6 +323,15 @@ done:
 	if (job_deadline > 0 && clock_ms() >= job_deadline &&
 	    strcmp(json_string_value(json_object_get(o, "state")) ?: "", "tested") != 0)
 		json_object_set_new(o, "mxray_limit", json_string("job deadline"));
+	/* What a sender over TLS is offered; the first EHLO without TLS. */
+	const json_t *lines = json_object_get(o, "ehlo_after_tls");
+	const char *from = "ehlo_after_tls";
+	if (!json_is_array(lines)) {
+		lines = json_object_get(o, "ehlo");
+		from = "ehlo";
+	}
+	if (json_is_array(lines))
+		json_object_set_new(o, "extensions", ehlo_extensions(lines, from));
 	json_object_set(o, "transcript", smtp_client_transcript(c));
 	log_debug("%s[%s]: %s in state %s", host, ip,
 		  json_string_value(json_object_get(o, "state")),

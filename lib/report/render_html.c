@@ -64,7 +64,7 @@ static const char *const known_spf[] = { "result", "domain", "explanation", "rec
 static const char *const known_cert[] = { "subject", "issuer", "sans", "not_before", "not_after",
 	"days_left", "key", "signature", NULL };
 static const char *const known_address[] = { "ip", "state", "tls", "reason", "mxray_limit", "connect_ms",
-	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", "tls_scan",
+	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "extensions", "transcript", "tls_scan",
 	"ptr", "dane", NULL };
 static const char *const known_addr_tls[] = { "version", "cipher", "cipher_code", "group",
 	"verified", "verify_error", "name_match", "chain", "key_type", "other_key_types",
@@ -493,10 +493,12 @@ static void html_address(const json_t *a, strbuf_t *out)
 		html_row_text(out, "Certificate key", rjson_str(tls, "key_type"), NULL);
 	}
 	html_address_checks(a, out);
-	strbuf_puts(out, "</table>\n<h4>EHLO extensions</h4>\n");
+	strbuf_puts(out, "</table>\n");
+	html_ehlo_extensions(a, out);
+	strbuf_puts(out, "<h4>EHLO reply as sent</h4>\n");
 	html_string_list(out, rjson_arr(a, "ehlo"));
 	if (rjson_arr(a, "ehlo_after_tls")) {
-		strbuf_puts(out, "<h4>EHLO extensions after STARTTLS</h4>\n");
+		strbuf_puts(out, "<h4>EHLO reply after STARTTLS, as sent</h4>\n");
 		html_string_list(out, rjson_arr(a, "ehlo_after_tls"));
 	}
 	html_more(out, a, known_address);

@@ -365,6 +365,18 @@ is greeting_names_the_mx mx.0.addresses.0.greeting '220 mx1.sender.test ESMTP sa
 if json_get "$J" mx.0.addresses.0.findings | grep -q smtp.greeting.host_mismatch; then
 	not_ok greeting_matching_mx_no_finding "$(json_get "$J" mx.0.addresses.0.findings)"
 else ok greeting_matching_mx_no_finding; fi
+# ---- EHLO extensions, parsed (Postfix on mx1, after STARTTLS) ----
+is ehlo_ext_from_after_tls mx.0.addresses.0.extensions.from ehlo_after_tls
+is ehlo_ext_size_limit mx.0.addresses.0.extensions.size_limit 10240000
+for f in pipelining 8bitmime chunking dsn enhancedstatuscodes; do
+	is "ehlo_ext_$f" "mx.0.addresses.0.extensions.$f" true
+done
+is ehlo_ext_no_starttls_inside_tls mx.0.addresses.0.extensions.starttls false
+is ehlo_ext_no_requiretls mx.0.addresses.0.extensions.requiretls false
+is ehlo_ext_no_problems mx.0.addresses.0.extensions.problems '[]'
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html sender.test >"$SANDBOX/sender.html"
+contains page_ehlo_size_explained "$SANDBOX/sender.html" "messages up to 10240000 bytes (10.2 MB) are accepted"
+contains page_ehlo_chunking_explained "$SANDBOX/sender.html" "large messages can be sent in chunks with BDAT (RFC 3030)"
 
 # ---- greetings ----
 run masked.probe.test
@@ -383,6 +395,12 @@ is greeting_delay_not_tested mx.0.addresses.0.state not_tested
 lacks greeting_delay_is_not_no_starttls smtp.starttls.missing
 run authplain.probe.test
 has auth_before_tls_finding mx.0.addresses.0 smtp.auth.before_tls
+is ehlo_ext_plain_from_first_ehlo mx.0.addresses.0.extensions.from ehlo
+is ehlo_ext_auth_mechanisms mx.0.addresses.0.extensions.auth '["PLAIN", "LOGIN"]'
+is ehlo_ext_plain_no_starttls mx.0.addresses.0.extensions.starttls false
+is ehlo_ext_plain_no_size mx.0.addresses.0.extensions.size_limit null
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html authplain.probe.test >"$SANDBOX/authplain.html"
+contains page_ehlo_missing_starttls_explained "$SANDBOX/authplain.html" "no encryption: mail travels in plain text"
 is ptr_not_confirmed mx.0.addresses.0.ptr.forward_confirmed false
 has ptr_not_confirmed_finding mx.0.addresses.0.ptr dns.ptr.not_confirmed
 if grep -h '^C:' "$SANDBOX"/logs/flavour-*.log | grep -qv '^C: \(EHLO\|HELO\|STARTTLS\|QUIT\)'; then
