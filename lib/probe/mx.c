@@ -135,11 +135,21 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 	}
 	if (out->count > 1)
 		qsort(out->hosts, out->count, sizeof(*out->hosts), host_cmp);
+	/* Beyond [probe] max_mx: named in the report, not probed. */
+	json_t *skipped = json_array();
 	if (max_mx > 0 && out->count > (size_t)max_mx) {
-		for (size_t i = (size_t)max_mx; i < out->count; i++)
+		for (size_t i = (size_t)max_mx; i < out->count; i++) {
+			if (json_array_size(skipped) < MX_RECORDS_MAX)
+				json_array_append_new(skipped, record_text(out->hosts[i].name,
+									   strlen(out->hosts[i].name)));
 			free(out->hosts[i].name);
+		}
+		finding_add(dns, "dns.mx.hosts_skipped", domain, "%zu of %zu MX hosts probed ([probe] "
+			    "max_mx = %d); not probed from %s on", (size_t)max_mx, out->count, max_mx,
+			    json_string_value(json_array_get(skipped, 0)) ?: "?");
 		out->count = (size_t)max_mx;
 	}
+	json_object_set_new(dns, "skipped_hosts", skipped);
 	json_object_set_new(dns, "records", records);
 	json_object_set_new(dns, "implicit", json_boolean(out->implicit));
 	json_object_set_new(dns, "null_mx", json_boolean(out->null_mx));

@@ -189,6 +189,20 @@ run nullmx.probe.test
 is null_mx_flag dns.mx.null_mx true
 is null_mx_nothing_probed mx '[]'
 has null_mx_finding dns.mx dns.mx.null
+# [probe] max_mx = 1: sender.test's second MX is named, not probed
+sed -e '/^\[probe\]/a max_mx = 1' "$SANDBOX/probe.conf" >"$SANDBOX/maxmx.conf"
+J=$SANDBOX/maxmx.json
+"$E2E_BIN/mxray" check -c "$SANDBOX/maxmx.conf" --format json sender.test >"$J" 2>"$SANDBOX/maxmx.err"
+is max_mx_one_host_probed mx.1 ''
+is max_mx_probed_the_preferred mx.0.host mx1.sender.test
+is max_mx_names_the_skipped dns.mx.skipped_hosts '["mx2.sender.test"]'
+has max_mx_finding dns.mx dns.mx.hosts_skipped
+json_get "$J" dns.mx.findings | grep -q '1 of 2 MX hosts probed (\[probe\] max_mx = 1); not probed from mx2.sender.test on' &&
+	ok max_mx_finding_says_how_many || not_ok max_mx_finding_says_how_many "$(json_get "$J" dns.mx.findings)"
+hosts=$(python3 -c "import json,sys; print(' '.join(sorted(r['host'] for r in json.load(open(sys.argv[1]))['dns']['mx']['records'])))" "$J" 2>&1)
+[ "$hosts" = "mx1.sender.test mx2.sender.test" ] && ok max_mx_all_records_listed || not_ok max_mx_all_records_listed "$hosts"
+run sender.test
+is max_mx_default_nothing_skipped dns.mx.skipped_hosts '[]'
 run nullmix.probe.test
 is null_mx_mixed_not_null dns.mx.null_mx false
 has null_mx_mixed_finding dns.mx dns.mx.null_with_others
