@@ -111,12 +111,13 @@ void addr_cache_put(const mxray_config_t *cfg, const char *host, const netaddr_t
 		    json_t *result)
 {
 	char key[320];
-	const char *reason = json_string_value(json_object_get(result, "reason"));
 
 	if (json_is_integer(json_object_get(result, "reused_age_ms")))
 		return;	/* a reused result is not fresh evidence */
 	json_object_set_new(result, "reused_age_ms", json_null());
-	if (cfg->reuse_results_ms <= 0 || (reason && strstr(reason, "job deadline")))
+	/* Cut short by our own limit (the job deadline, busy connection
+	 * slots): says nothing about the server, so the next job tries again. */
+	if (cfg->reuse_results_ms <= 0 || json_is_string(json_object_get(result, "mxray_limit")))
 		return;
 	make_key(cfg, host, addr, key, sizeof(key));
 	pthread_mutex_lock(&lock);

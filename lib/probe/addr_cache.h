@@ -10,7 +10,8 @@
  * Keyed by MX host name, address and port (the result depends on the
  * name: SNI, name match). Bounded
  * (ADDR_CACHE_MAX entries, the oldest evicted first); guarded by a mutex.
- * Results cut short by the job deadline are not kept. A reused object
+ * Results cut short by mxray's own limits ("mxray_limit": the job
+ * deadline, busy connection slots) are not kept. A reused object
  * carries "reused_age_ms", how old the result is; a fresh one has it null.
  */
 #ifndef MXRAY_PROBE_ADDR_CACHE_H

@@ -144,24 +144,28 @@ json_t *dane_tlsa_parse(const unsigned char *p, size_t n, size_t ordinal, dane_t
 		snprintf(problem, problemlen, "TLSA record %zu: %zu bytes of rdata%s, not a valid record: %s%s",
 			 ordinal, n,
 			 n >= 4 && n - 3 <= DANE_TLSA_DATA_MAX ? " (hash length does not fit the matching type)"
-			 : n >= 4 ? " (more association data than mxray keeps)" : "",
+			 : n >= 4 ? " (more association data than a DNS record can hold)" : "",
 			 hx, n > 64 ? "..." : "");
 		return NULL;
 	}
-	char data[2 * DANE_TLSA_DATA_MAX + 1];
-	hex(p + 3, n - 3, data, sizeof(data));
+	char *data = malloc(2 * (n - 3) + 1);
+	if (data == NULL)
+		log_panic("dane_tlsa_parse: out of memory");
+	hex(p + 3, n - 3, data, 2 * (n - 3) + 1);
 	int ok = (p[0] == 2 || p[0] == 3) && p[1] <= 1 && p[2] <= 2;
 	if (ok && out != NULL) {
 		out->usage = p[0];
 		out->selector = p[1];
 		out->mtype = p[2];
-		memcpy(out->data, p + 3, n - 3);
+		out->data = p + 3;
 		out->len = n - 3;
 	}
 	if (usable)
 		*usable = ok;
-	return json_pack("{si si si ss ss sb}", "usage", p[0], "selector", p[1], "matching_type", p[2],
-			 "usage_name", usage_name(p[0]), "data", data, "usable", ok);
+	json_t *rec = json_pack("{si si si ss ss sb}", "usage", p[0], "selector", p[1], "matching_type",
+				p[2], "usage_name", usage_name(p[0]), "data", data, "usable", ok);
+	free(data);
+	return rec;
 }
 
 /* mark_matched - mark the record a DANE verdict matched (an index into "records"). */
@@ -254,7 +258,47 @@ static void verify_other_key_types(SSL_CTX *ctx, const char *host, const dane_tl
 	json_object_set_new(ad, "by_key_type", by);
 }
 
-void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
+/* senders_skip_reason - why a DANE sender never looks up this host's TLSA
+ * records, or NULL when it does (RFC 7672 2.2.1 and 2.2.2): it uses DANE
+ * only for an MX host it reached through a DNSSEC-secure MX RRset (for the
+ * implicit MX of a domain without MX records, the domain's own address
+ * records decide) and whose address records are secure. A bogus MX RRset
+ * or bogus address records are no reason to skip: the sender defers that
+ * mail (RFC 7672 2.1.1), dns.mx.dnssec_bogus and the untested addresses
+ * say so, and bogus TLSA records stay a failure. *finding is the
+ * critical finding for signed TLSA records published anyway. */
+static const char *senders_skip_reason(const json_t *mx_dns, const json_t *mx_host,
+				       const char **finding)
+{
+	const char *mx = json_string_value(json_object_get(mx_dns, "dnssec"));
+	const char *addrs = json_string_value(json_object_get(mx_host, "addresses_dnssec"));
+	if (!json_is_true(json_object_get(mx_dns, "implicit")) && mx != NULL &&
+	    strcmp(mx, "insecure") == 0) {
+		*finding = "dane.mx_insecure";
+		return "the domain's MX records are not DNSSEC-signed (insecure): DANE senders "
+		       "do not look up TLSA records of a host found through them (RFC 7672 2.2.1)";
+	}
+	if (addrs != NULL && strcmp(addrs, "insecure") == 0) {
+		*finding = "dane.addresses_insecure";
+		return "the host's address records (A/AAAA) are not DNSSEC-secure (insecure): DANE "
+		       "senders do not look up its TLSA records (RFC 7672 2.2.2)";
+	}
+	*finding = NULL;
+	return NULL;
+}
+
+/* not_applied - the address's "dane" when senders do not use the TLSA
+ * records: state not_applicable with why, and under "if_applied" what the
+ * chain would give once they do (so the fix can be checked beforehand). */
+static json_t *not_applied(json_t *would_be, const char *why)
+{
+	json_t *ad = json_pack("{ss sn sn ss}", "state", "not_applicable", "matched_record", "depth",
+			       "reason", why);
+	json_object_set_new(ad, "if_applied", would_be ? would_be : json_null());
+	return ad;
+}
+
+void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host, const json_t *mx_dns)
 {
 	const char *host = json_string_value(json_object_get(mx_host, "host"));
 	if (host == NULL)
@@ -297,8 +341,7 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 			json_array_append_new(records, rec);
 		}
 	}
-	if (a)
-		dns_answer_free(a);
+	/* a stays until the end: the kept records point into its rdata */
 	json_object_set_new(d, "outcome", json_string(outcome));
 	json_object_set_new(d, "records", records);
 	json_object_set_new(d, "problems", problems);
@@ -314,8 +357,18 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 	}
 	if (pkix > 0 && strcmp(outcome, "secure") == 0)
 		finding_add(d, "dane.pkix_usage", host, "%zu record(s) with usage 0 or 1", pkix);
+	/* Published and signed is not enough: senders must reach the records. */
+	const char *skip_finding, *skip = senders_skip_reason(mx_dns, mx_host, &skip_finding);
+	int published = strcmp(outcome, "secure") == 0 && json_array_size(records) > 0;
+	json_object_set_new(d, "senders_look_up", json_boolean(skip == NULL));
+	json_object_set_new(d, "applies", json_boolean(skip == NULL && nt > 0));
+	record_set_text(d, "not_applied_because", skip);
+	if (skip != NULL && published)
+		finding_add(d, skip_finding, host, "%zu secure TLSA record%s at %s", json_array_size(records),
+			    json_array_size(records) == 1 ? "" : "s", name);
 	json_object_set_new(mx_host, "dane", d);
 	if (nt == 0) {
+		dns_answer_free(a);
 		free(t);
 		return;
 	}
@@ -325,6 +378,7 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 	if (ctx == NULL || SSL_CTX_dane_enable(ctx) <= 0) {
 		log_error("dane_check_mx: OpenSSL could not set up DANE");
 		SSL_CTX_free(ctx);
+		dns_answer_free(a);
 		free(t);
 		return;
 	}
@@ -332,6 +386,34 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 	json_array_foreach(json_object_get(mx_host, "addresses"), i, addr) {
 		/* RFC 7672 2.2: with usable secure TLSA, senders require TLS. */
 		const char *st = json_string_value(json_object_get(addr, "starttls"));
+		if (skip != NULL) {
+			json_t *tls = json_object_get(addr, "tls");
+			STACK_OF(X509) *sk = st && strcmp(st, "ok") == 0 ?
+					     chain_from_json(json_object_get(tls, "chain")) : NULL;
+			json_t *would_be = NULL;
+			if (sk != NULL) {
+				would_be = verify(ctx, host, t, nt, sk);
+				sk_X509_pop_free(sk, X509_free);
+				verify_other_key_types(ctx, host, t, nt, tls, would_be);
+			}
+			if (st != NULL)
+				json_object_set_new(addr, "dane", not_applied(would_be, skip));
+			else
+				json_decref(would_be);
+			continue;
+		}
+		/* A handshake that timed out (or another reason not to test) is no
+		 * evidence that TLS is missing (hard rule 2). */
+		const char *state = json_string_value(json_object_get(addr, "state"));
+		if (st != NULL && strcmp(st, "ok") != 0 && state && strcmp(state, "not_tested") == 0) {
+			char why[600];
+			snprintf(why, sizeof(why), "not checked: the address was not tested (%.500s)",
+				 json_string_value(json_object_get(addr, "reason")) ?: "no reason given");
+			json_object_set_new(addr, "dane", json_pack("{ss sn sn ss}", "state", "not_checked",
+								     "matched_record", "depth", "reason",
+								     why));
+			continue;
+		}
 		if (st != NULL && strcmp(st, "ok") != 0) {
 			json_t *ad = json_pack("{ss sn sn ss}", "state", "no_tls", "matched_record",
 					       "depth", "reason", "STARTTLS did not succeed");
@@ -353,5 +435,6 @@ void dane_check_mx(const mxray_config_t *cfg, resolver_t *r, json_t *mx_host)
 	}
 	SSL_CTX_free(ctx);
 	rollover_advice(d, host, t, nt, json_object_get(mx_host, "addresses"));
+	dns_answer_free(a);
 	free(t);
 }

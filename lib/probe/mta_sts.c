@@ -34,6 +34,14 @@ static int is_wsp(char c)
 
 /* ---- the TXT record (RFC 8461 3.1) ---- */
 
+int mta_sts_record_is_sts(const char *txt, size_t len)
+{
+	/* sts-version = "v=STSv1", then white space, ';' or the end: the
+	 * version is a whole field, so "v=STSv10" is some other record. */
+	return len >= 7 && strncmp(txt, "v=STSv1", 7) == 0 &&
+	       (len == 7 || txt[7] == ';' || is_wsp(txt[7]));
+}
+
 int mta_sts_record_parse(const char *txt, size_t len, char *id, size_t idlen, char *problem,
 			 size_t plen)
 {
@@ -285,9 +293,12 @@ static long long min_ll(long long a, long long b)
 }
 
 /* fetch - GET the policy from addr; sets d's fetch facts; returns the
- * outcome ("ok", "fetch_failed", "cert_invalid", "http_error") and fills b. */
+ * outcome ("ok", "fetch_failed", "cert_invalid", "http_error", or
+ * "not_tested" when mxray's own CA file cannot be read) and fills b.
+ * *unreached is 1 when no connection to addr could be made at all (try
+ * the host's next address). */
 static const char *fetch(const mxray_config_t *cfg, const char *host, const netaddr_t *addr,
-			 json_t *d, fetch_buf_t *b, long long job_deadline)
+			 json_t *d, fetch_buf_t *b, long long job_deadline, int *unreached)
 {
 	char ip[NETADDR_STRLEN], url[400], pin[400], errbuf[CURL_ERROR_SIZE];
 	netaddr_format(addr, ip, sizeof(ip));
@@ -338,7 +349,18 @@ static const char *fetch(const mxray_config_t *cfg, const char *host, const neta
 	const char *outcome = "ok";
 	char why[CURL_ERROR_SIZE + 400];
 	why[0] = '\0';
-	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) {
+	double connect_s = 0;
+	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME, &connect_s);
+	*unreached = rc == CURLE_COULDNT_CONNECT || (rc == CURLE_OPERATION_TIMEDOUT && connect_s <= 0);
+	if (rc == CURLE_SSL_CACERT_BADFILE) {
+		/* Our environment, not the policy host: say so, judge nothing. */
+		outcome = "not_tested";
+		snprintf(why, sizeof(why), "mxray could not read its own CA file ([probe] ca_file = "
+			 "\"%.200s\"): %s; fix the setting, the policy host was not judged", cfg->ca_file,
+			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		log_error("mta_sts: %s", why);
+		record_set_text(d, "reason", why);
+	} else if (rc == CURLE_PEER_FAILED_VERIFICATION) {
 		outcome = "cert_invalid";
 		snprintf(why, sizeof(why), "the HTTPS certificate of %s does not verify: %s", host,
 			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
@@ -354,7 +376,7 @@ static const char *fetch(const mxray_config_t *cfg, const char *host, const neta
 		snprintf(why, sizeof(why), "HTTP status %ld (200 required%s)", status,
 			 status / 100 == 3 ? "; redirects are not followed" : "");
 	}
-	record_set_text(d, "fetch_error", why[0] ? why : NULL);
+	record_set_text(d, "fetch_error", why[0] && strcmp(outcome, "not_tested") != 0 ? why : NULL);
 	curl_slist_free_all(resolve);
 	curl_easy_cleanup(h);
 	return outcome;
@@ -466,7 +488,7 @@ json_t *mta_sts_check(const mxray_config_t *cfg, resolver_t *r, const char *doma
 	 * more than one that does means no policy. */
 	size_t sts = 0, which = 0;
 	for (size_t i = 0; i < txt.count; i++)
-		if (txt.lengths[i] >= 7 && strncmp(txt.records[i], "v=STSv1", 7) == 0) {
+		if (mta_sts_record_is_sts(txt.records[i], txt.lengths[i])) {
 			sts++;
 			which = i;
 		}
@@ -510,26 +532,44 @@ json_t *mta_sts_check(const mxray_config_t *cfg, resolver_t *r, const char *doma
 		finding_add(d, "mta_sts.policy_unavailable", domain, "%s", prob);
 		goto out;
 	}
-	const netaddr_t *use = NULL;
+	/* Like a sender's HTTPS client: the next address when one cannot be
+	 * reached at all; each allowed address tried is listed. */
+	size_t allowed = 0;
 	char refused[256] = "";
-	for (size_t i = 0; i < addrs.count && use == NULL; i++)
-		if (!probe_guard_refuse(&cfg->allow_networks, &addrs.addrs[i], refused, sizeof(refused)))
-			use = &addrs.addrs[i];
-	if (use == NULL) {
+	json_t *tried = json_array();
+	json_object_set_new(d, "addresses_tried", tried);
+	fetch_buf_t *b = malloc(sizeof(*b));
+	if (b == NULL)
+		log_panic("mta_sts_check: out of memory");
+	outcome = NULL;
+	for (size_t i = 0; i < addrs.count; i++) {
+		if (probe_guard_refuse(&cfg->allow_networks, &addrs.addrs[i], refused, sizeof(refused)))
+			continue;
+		allowed++;
+		if (clock_ms() >= job_deadline) {
+			outcome = "not_tested";
+			record_set_text(d, "reason", "job deadline reached");
+			break;
+		}
+		int unreached = 0;
+		char ip[NETADDR_STRLEN];
+		netaddr_format(&addrs.addrs[i], ip, sizeof(ip));
+		outcome = fetch(cfg, host, &addrs.addrs[i], d, b, job_deadline, &unreached);
+		json_t *one = json_pack("{ss}", "ip", ip);
+		json_object_set(one, "error", json_object_get(d, "fetch_error") ?: json_null());
+		json_array_append_new(tried, one);
+		if (!unreached)
+			break;
+	}
+	if (allowed == 0) {
+		free(b);
 		outcome = "not_tested";
 		record_set_text(d, "reason", refused);
 		goto out;
 	}
-	if (clock_ms() >= job_deadline) {
-		outcome = "not_tested";
-		record_set_text(d, "reason", "job deadline reached");
-		goto out;
-	}
-	fetch_buf_t *b = malloc(sizeof(*b));
-	if (b == NULL)
-		log_panic("mta_sts_check: out of memory");
-	outcome = fetch(cfg, host, use, d, b, job_deadline);
-	if (strcmp(outcome, "cert_invalid") == 0) {
+	if (strcmp(outcome, "not_tested") == 0) {
+		/* our CA file or the job deadline: no finding about the domain */
+	} else if (strcmp(outcome, "cert_invalid") == 0) {
 		finding_add(d, "mta_sts.policy_cert_invalid", host, "%s", str(d, "fetch_error") ?: "");
 	} else if (strcmp(outcome, "ok") != 0) {
 		finding_add(d, "mta_sts.policy_unavailable", domain, "%s", str(d, "fetch_error") ?: "");

@@ -5,7 +5,8 @@
  * The policy host mta-sts.<domain> is resolved through mxray's resolver,
  * never by libcurl: the address is pinned with CURLOPT_RESOLVE after the
  * abuse guard accepted it (the check applies to the exact address
- * connected to). The fetch verifies the certificate against [probe]
+ * connected to); when an address cannot be reached at all the next one
+ * is tried. The fetch verifies the certificate against [probe]
  * ca_file only, follows no redirect (RFC 8461 3.3), speaks only HTTPS,
  * ignores proxy variables, reads at most MTA_STS_POLICY_MAX bytes and ends
  * within the probe's timeouts and the job deadline.
@@ -25,6 +26,11 @@
 
 #define MTA_STS_POLICY_MAX (64 * 1024)	/* bytes of policy read, RFC 8461 3.3 */
 #define MTA_STS_MX_MAX 64		/* mx patterns kept */
+
+/* mta_sts_record_is_sts - 1 if a TXT record of _mta-sts is an MTA-STS
+ * record at all (RFC 8461 3.1: it starts with the whole field v=STSv1;
+ * others, "v=STSv10" among them, are ignored). */
+int mta_sts_record_is_sts(const char *txt, size_t len);
 
 /* mta_sts_record_parse - a "v=STSv1; id=..." record: 0 with the id in
  * id/idlen, -1 with the problem in problem/plen (printable). */

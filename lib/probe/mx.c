@@ -85,7 +85,7 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 	      size_t errlen)
 {
 	dns_answer_t *a = NULL;
-	size_t cap = 0, malformed = 0;
+	size_t cap = 0, malformed = 0, null_records = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (resolver_query(r, domain, RR_MX, &a, err, errlen) != 0)
@@ -114,8 +114,10 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 									     strlen(name[0] ? name : ".")));
 				json_array_append_new(records, rec);
 			}
-			if (name[0] == '\0')
+			if (name[0] == '\0') {
+				null_records++;
 				continue;	/* "." is no host; see null MX below */
+			}
 			add_host(out, &cap, name, pref);
 		}
 		if (a->count == 1 && out->count == 0 && malformed == 0)
@@ -133,11 +135,21 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 	}
 	if (out->count > 1)
 		qsort(out->hosts, out->count, sizeof(*out->hosts), host_cmp);
+	/* Beyond [probe] max_mx: named in the report, not probed. */
+	json_t *skipped = json_array();
 	if (max_mx > 0 && out->count > (size_t)max_mx) {
-		for (size_t i = (size_t)max_mx; i < out->count; i++)
+		for (size_t i = (size_t)max_mx; i < out->count; i++) {
+			if (json_array_size(skipped) < MX_RECORDS_MAX)
+				json_array_append_new(skipped, record_text(out->hosts[i].name,
+									   strlen(out->hosts[i].name)));
 			free(out->hosts[i].name);
+		}
+		finding_add(dns, "dns.mx.hosts_skipped", domain, "%zu of %zu MX hosts probed ([probe] "
+			    "max_mx = %d); not probed from %s on", (size_t)max_mx, out->count, max_mx,
+			    json_string_value(json_array_get(skipped, 0)) ?: "?");
 		out->count = (size_t)max_mx;
 	}
+	json_object_set_new(dns, "skipped_hosts", skipped);
 	json_object_set_new(dns, "records", records);
 	json_object_set_new(dns, "implicit", json_boolean(out->implicit));
 	json_object_set_new(dns, "null_mx", json_boolean(out->null_mx));
@@ -148,6 +160,10 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 	if (out->duplicates > 0)
 		finding_add(dns, "dns.mx.duplicate", domain, "%zu record(s) repeat a host",
 			    out->duplicates);
+	/* RFC 7505 3: the null MX must be the domain's only MX record. */
+	if (null_records > 0 && a->count > 1)
+		finding_add(dns, "dns.mx.null_with_others", domain, "'MX 0 .' among %zu MX records",
+			    a->count);
 	out->dns = dns;
 	dns_answer_free(a);
 	return 0;

@@ -5,8 +5,10 @@
  * hostile: a record that does not parse is skipped and counted, never
  * guessed at. RFC 5321 5.1: no MX records (NODATA) means the domain itself
  * is the implicit MX; RFC 7505: a single MX "." (null MX) means the domain
- * accepts no mail. Hosts are ordered by preference; at most max_mx are
- * returned for probing (all records still appear in the report).
+ * accepts no mail, and "." next to other records is a finding (RFC 7505
+ * 3), the other hosts still probed. Hosts are ordered by preference; at most max_mx are
+ * returned for probing (all records still appear in the report; the
+ * hosts cut are dns.mx.skipped_hosts, with the finding dns.mx.hosts_skipped).
  */
 #ifndef MXRAY_PROBE_MX_H
 #define MXRAY_PROBE_MX_H

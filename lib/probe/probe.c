@@ -74,7 +74,7 @@ static void probe_one(addr_task_t *t)
 		ao = smtp_probe_not_tested(t->addr, "the address records failed DNSSEC validation "
 					   "(bogus)");
 	else if (clock_ms() >= t->job_deadline)
-		ao = smtp_probe_not_tested(t->addr, "job deadline reached");
+		ao = smtp_probe_limited(t->addr, "job deadline", "job deadline reached");
 	else {
 		/* The TLS scan (issue 5) starts with the session, not after it:
 		 * on a slow link that saves the session's round trips. */
@@ -265,7 +265,7 @@ json_t *probe_domain(const mxray_config_t *cfg, resolver_t *r, const char *domai
 		json_object_set_new(ho, "addresses", list);
 		mx_host_assess(ho, h->name, &addrs[i]);
 		json_object_set_new(ho, "caa", caa[i]);
-		dane_check_mx(cfg, r, ho);
+		dane_check_mx(cfg, r, ho, mx.dns);
 		json_array_append_new(hosts, ho);
 	}
 	free(caa);

@@ -182,7 +182,7 @@ smtp_client_t *smtp_client_open(const smtp_client_opts_t *opts, smtp_fail_t *fai
 	conn_slot_t *slot = NULL;
 	if (conn_limit_take(opts->addr, opts->port, opts->max_per_address, opts->slot_hold_ms,
 			    opts->job_deadline, &slot, err, errlen) != 0) {
-		*fail = SMTP_FAIL_TIMEOUT;
+		*fail = SMTP_FAIL_NO_SLOT;
 		return NULL;
 	}
 	smtp_client_t *c = calloc(1, sizeof(*c));

@@ -62,7 +62,8 @@ smtp_client_opts_t smtp_client_opts_for(const mxray_config_t *cfg, const char *h
 typedef struct smtp_client smtp_client_t;
 
 /* smtp_client_open - guard, then connect; NULL with *fail and err
- * (SMTP_FAIL_REFUSED when the abuse guard said no). */
+ * (SMTP_FAIL_REFUSED when the abuse guard said no, SMTP_FAIL_NO_SLOT when
+ * no connection slot of the address came free before the deadline). */
 smtp_client_t *smtp_client_open(const smtp_client_opts_t *opts, smtp_fail_t *fail,
 				char *err, size_t errlen);
 /* smtp_client_close - close without another word; NULL is fine. */

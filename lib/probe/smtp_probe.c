@@ -17,6 +17,7 @@
 #include "base/strbuf.h"
 #include "base/text.h"
 #include "mail/record.h"
+#include "probe/ehlo.h"
 #include "probe/smtp_client.h"
 #include "probe/smtp_probe.h"
 #include "probe/tls_probe.h"
@@ -32,12 +33,14 @@ static json_t *address_object(const netaddr_t *addr)
 	json_object_set_new(o, "family", json_string(addr->family == AF_INET6 ? "ipv6" : "ipv4"));
 	json_object_set_new(o, "state", json_string("not_tested"));
 	json_object_set_new(o, "reason", json_null());
+	json_object_set_new(o, "mxray_limit", json_null());
 	json_object_set_new(o, "connect_ms", json_null());
 	json_object_set_new(o, "greeting_ms", json_null());
 	json_object_set_new(o, "greeting", json_null());
 	json_object_set_new(o, "ehlo", json_null());
 	json_object_set_new(o, "helo_fallback", json_false());
 	json_object_set_new(o, "ehlo_after_tls", json_null());
+	json_object_set_new(o, "extensions", json_null());
 	json_object_set_new(o, "starttls", json_null());
 	json_object_set_new(o, "tls", json_null());
 	json_object_set_new(o, "transcript", json_array());
@@ -54,6 +57,13 @@ json_t *smtp_probe_not_tested(const netaddr_t *addr, const char *reason)
 {
 	json_t *o = address_object(addr);
 	set_state(o, "not_tested", reason);
+	return o;
+}
+
+json_t *smtp_probe_limited(const netaddr_t *addr, const char *limit, const char *reason)
+{
+	json_t *o = smtp_probe_not_tested(addr, reason);
+	json_object_set_new(o, "mxray_limit", json_string(limit));
 	return o;
 }
 
@@ -198,6 +208,15 @@ json_t *smtp_probe_address(const mxray_config_t *cfg, SSL_CTX *tls, const char *
 	smtp_reply_init(&reply);
 	smtp_client_opts_t opts = smtp_client_opts_for(cfg, host, addr, job_deadline);
 	smtp_client_t *c = smtp_client_open(&opts, &fail, err, sizeof(err));
+	if (c == NULL && fail == SMTP_FAIL_NO_SLOT) {
+		/* Our own limit, never the server's fault (hard rule 2). */
+		snprintf(reason, sizeof(reason), "mxray's own limit of connections to this address "
+			 "([probe] connections_per_address = %d) stayed in use until the deadline (%s); "
+			 "test again in a few minutes", cfg->connections_per_address, err);
+		set_state(o, "not_tested", reason);
+		json_object_set_new(o, "mxray_limit", json_string("connection slots"));
+		return o;
+	}
 	if (c == NULL) {
 		/* The guard's refusal is ours, not the server's: not tested. */
 		set_state(o, fail == SMTP_FAIL_REFUSED ? "not_tested" : "failed", err);
@@ -300,6 +319,19 @@ aborted:
 quit:
 	smtp_client_quit(c);
 done:
+	/* Cut short by the job deadline: our limit, and no evidence to reuse. */
+	if (job_deadline > 0 && clock_ms() >= job_deadline &&
+	    strcmp(json_string_value(json_object_get(o, "state")) ?: "", "tested") != 0)
+		json_object_set_new(o, "mxray_limit", json_string("job deadline"));
+	/* What a sender over TLS is offered; the first EHLO without TLS. */
+	const json_t *lines = json_object_get(o, "ehlo_after_tls");
+	const char *from = "ehlo_after_tls";
+	if (!json_is_array(lines)) {
+		lines = json_object_get(o, "ehlo");
+		from = "ehlo";
+	}
+	if (json_is_array(lines))
+		json_object_set_new(o, "extensions", ehlo_extensions(lines, from));
 	json_object_set(o, "transcript", smtp_client_transcript(c));
 	log_debug("%s[%s]: %s in state %s", host, ip,
 		  json_string_value(json_object_get(o, "state")),

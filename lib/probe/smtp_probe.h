@@ -7,7 +7,11 @@
  * verdict follows DESIGN.md hard rule 2: a 4xx/5xx greeting, a greeting
  * timeout or a tarpit is "not_tested" with the reason, never "no
  * STARTTLS"; a refused connection or a broken handshake is "failed" (a
- * finding); anything that completed the dialogue is "tested".
+ * finding); anything that completed the dialogue is "tested". Stopped by
+ * mxray's own limits (no free connection slot of the address before the
+ * deadline, the job deadline) is "not_tested" with "mxray_limit" naming
+ * the limit: such a result is no evidence about the server, and is not
+ * reused (addr_cache.h).
  */
 #ifndef MXRAY_PROBE_SMTP_PROBE_H
 #define MXRAY_PROBE_SMTP_PROBE_H
@@ -25,5 +29,8 @@ json_t *smtp_probe_address(const mxray_config_t *cfg, SSL_CTX *tls, const char *
 			   const netaddr_t *addr, long long job_deadline);
 /* smtp_probe_not_tested - an address object that was not probed, with why. */
 json_t *smtp_probe_not_tested(const netaddr_t *addr, const char *reason);
+/* smtp_probe_limited - the same, not probed because of mxray's own limit
+ * ("job deadline", "connection slots"), which "mxray_limit" names. */
+json_t *smtp_probe_limited(const netaddr_t *addr, const char *limit, const char *reason);
 
 #endif

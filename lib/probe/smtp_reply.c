@@ -23,6 +23,7 @@ static const char *const smtp_fail_names[] = {
 	[SMTP_FAIL_PROTOCOL] = "protocol",
 	[SMTP_FAIL_TLS] = "tls",
 	[SMTP_FAIL_REFUSED] = "refused",
+	[SMTP_FAIL_NO_SLOT] = "no_slot",
 };
 
 const char *smtp_fail_name(smtp_fail_t f)

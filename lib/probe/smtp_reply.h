@@ -30,6 +30,7 @@ typedef enum smtp_fail {
 	SMTP_FAIL_PROTOCOL,	/* a malformed reply (see smtp_reply_add_line) */
 	SMTP_FAIL_TLS,		/* the TLS handshake or a TLS record failed */
 	SMTP_FAIL_REFUSED,	/* not attempted: the abuse guard refused the address */
+	SMTP_FAIL_NO_SLOT,	/* not attempted: mxray's own connection slots stayed busy */
 } smtp_fail_t;
 
 const char *smtp_fail_name(smtp_fail_t f);

@@ -221,6 +221,55 @@ static json_t *group_text(SSL *ssl)
 	return json_string(name);
 }
 
+/* What chain_complete_cb saw while OpenSSL built the chain. */
+typedef struct chain_gap {
+	int missing;			/* an issuer neither sent nor in the store */
+	json_t *issuer;			/* that issuer's name (new reference) */
+} chain_gap_t;
+
+/* chain_complete_cb - note the first issuer OpenSSL could not find and
+ * carry on: every other fault (expiry, name, purpose) is judged elsewhere. */
+static int chain_complete_cb(int ok, X509_STORE_CTX *x)
+{
+	int e = X509_STORE_CTX_get_error(x);
+	chain_gap_t *gap = X509_STORE_CTX_get_app_data(x);
+	if (!ok && gap != NULL && !gap->missing &&
+	    (e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY || e == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT)) {
+		X509 *cur = X509_STORE_CTX_get_current_cert(x);
+		gap->missing = 1;
+		gap->issuer = cur ? name_text(X509_get_issuer_name(cur)) : json_null();
+	}
+	return 1;
+}
+
+/* chain_completeness - "chain_complete": does the chain the server sent
+ * lead to a certificate of the trust store, or to a self-signed one, with
+ * nothing missing in between (an intermediate CA the server failed to
+ * send is the common fault: browsers mask it by fetching the issuer,
+ * MTAs do not)? false with "chain_missing_issuer", the name of the issuer
+ * that is neither in the chain nor in the store. A self-signed leaf is
+ * complete (and untrusted: verify_error says so). */
+static void chain_completeness(SSL *ssl, X509 *leaf, json_t *o)
+{
+	chain_gap_t gap = { 0, NULL };
+	X509_STORE *store = SSL_CTX_get_cert_store(SSL_get_SSL_CTX(ssl));
+	X509_STORE_CTX *x = leaf ? X509_STORE_CTX_new() : NULL;
+	if (x == NULL || X509_STORE_CTX_init(x, store, leaf, SSL_get_peer_cert_chain(ssl)) != 1) {
+		ERR_clear_error();
+		X509_STORE_CTX_free(x);
+		json_object_set_new(o, "chain_complete", json_null());
+		json_object_set_new(o, "chain_missing_issuer", json_null());
+		return;
+	}
+	X509_STORE_CTX_set_app_data(x, &gap);
+	X509_STORE_CTX_set_verify_cb(x, chain_complete_cb);
+	(void)X509_verify_cert(x);
+	ERR_clear_error();
+	X509_STORE_CTX_free(x);
+	json_object_set_new(o, "chain_complete", json_boolean(!gap.missing));
+	json_object_set_new(o, "chain_missing_issuer", gap.issuer ? gap.issuer : json_null());
+}
+
 const char *tls_key_type(X509 *x)
 {
 	EVP_PKEY *k = x ? X509_get0_pubkey(x) : NULL;
@@ -276,6 +325,7 @@ json_t *tls_probe_describe(SSL *ssl, const char *host)
 	json_object_set_new(o, "name_match", json_boolean(match));
 	const char *kt = tls_key_type(leaf);
 	json_object_set_new(o, "key_type", kt ? json_string(kt) : json_null());
+	chain_completeness(ssl, leaf, o);
 	X509_free(leaf);
 
 	json_t *chain = json_array();

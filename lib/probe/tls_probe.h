@@ -9,7 +9,10 @@
  * then reads the verification result so the report can say why a
  * certificate is untrusted. Trust comes only from [probe] ca_file.
  * The name check is separate: X509_check_host against the MX host name,
- * RFC 6125 wildcards (leftmost label only, no partial wildcards).
+ * RFC 6125 wildcards (leftmost label only, no partial wildcards). Whether
+ * the chain as sent is complete (leads to the store or a self-signed
+ * certificate without an issuer the server failed to send) is verified
+ * once more, offline, against the same store.
  * Certificate fields are hostile text: they enter the report only through
  * record_text.
  */

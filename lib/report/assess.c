@@ -207,6 +207,9 @@ static void assess_certificate(json_t *tls, const char *subject)
 		finding_add(tls, "cert.untrusted", subject, "%s", err ?: "not verified");
 	if (json_is_false(json_object_get(tls, "name_match")))
 		finding_add(tls, "cert.name_mismatch", subject, NULL);
+	if (json_is_false(json_object_get(tls, "chain_complete")))
+		finding_add(tls, "cert.chain_incomplete", subject, "issuer not sent: %s",
+			    str(tls, "chain_missing_issuer") ?: "?");
 	if (verified && name_ok)
 		finding_add(tls, "cert.trusted", subject, NULL);
 	json_t *leaf = json_array_get(json_object_get(tls, "chain"), 0);
@@ -286,7 +289,9 @@ static void assess_dane(json_t *mx)
 	const char *outcome = str(d, "outcome");
 	if (!json_is_object(d) || outcome == NULL)
 		return;
-	if (is(outcome, "bogus")) {
+	/* Bogus records a sender never looks up (an unsigned MX RRset leads to
+	 * the host) hold up no mail: dane.mx_insecure says what is wrong. */
+	if (is(outcome, "bogus") && !json_is_false(json_object_get(d, "senders_look_up"))) {
 		finding_add(d, "dane.bogus", host, NULL);
 		return;
 	}

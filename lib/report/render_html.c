@@ -63,11 +63,12 @@ static const char *const known_spf[] = { "result", "domain", "explanation", "rec
 	"helo", NULL };
 static const char *const known_cert[] = { "subject", "issuer", "sans", "not_before", "not_after",
 	"days_left", "key", "signature", NULL };
-static const char *const known_address[] = { "ip", "state", "tls", "reason", "connect_ms",
-	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "transcript", "tls_scan",
+static const char *const known_address[] = { "ip", "state", "tls", "reason", "mxray_limit", "connect_ms",
+	"greeting_ms", "greeting", "starttls", "ehlo", "ehlo_after_tls", "extensions", "transcript", "tls_scan",
 	"ptr", "dane", NULL };
 static const char *const known_addr_tls[] = { "version", "cipher", "cipher_code", "group",
-	"verified", "verify_error", "name_match", "chain", "key_type", "other_key_types", NULL };
+	"verified", "verify_error", "name_match", "chain", "key_type", "other_key_types",
+	"chain_complete", "chain_missing_issuer", NULL };
 static const char *const known_dns_mx[] = { "outcome", "dnssec", "why_bogus", "implicit", NULL };
 static const char *const known_mx_host[] = { "host", "preference", "addresses_dnssec", "addresses",
 	"addresses_problem", "cname", "caa", "dane", "mta_sts", NULL };
@@ -410,6 +411,27 @@ static void html_cert_verdict(const json_t *tls, strbuf_t *out)
 	html_row_start(out, "Name match", NULL);
 	html_bool(out, rjson_bool(tls, "name_match"), "yes", "no");
 	html_row_end(out);
+	int complete = rjson_bool(tls, "chain_complete");
+	if (complete >= 0) {
+		html_row_start(out, "Chain complete", NULL);
+		html_bool(out, complete, "yes", "no");
+		if (complete == 0) {
+			strbuf_puts(out, ": the server did not send the certificate of ");
+			html_code(out, rjson_str(tls, "chain_missing_issuer") ?: "?");
+		}
+		html_row_end(out);
+	}
+}
+
+/* address_state_words - an address's state as a reader should read it:
+ * "not tested" is no verdict on the server (hard rule 2), "failed" is. */
+static const char *address_state_words(const char *state)
+{
+	if (state && strcmp(state, "not_tested") == 0)
+		return "not tested (no verdict)";
+	if (state && strcmp(state, "failed") == 0)
+		return "failed";
+	return state;
 }
 
 static void html_address(const json_t *a, strbuf_t *out)
@@ -417,19 +439,25 @@ static void html_address(const json_t *a, strbuf_t *out)
 	const char *state = rjson_str(a, "state");
 	const json_t *tls = rjson_obj(a, "tls");
 	long long ms;
+	int not_tested = state && strcmp(state, "not_tested") == 0;
 
 	strbuf_puts(out, "<details class=\"addr\"><summary>");
 	html_text(out, rjson_str(a, "ip"));
 	strbuf_printf(out, " &ndash; <span class=\"%s\">", html_result_class(state) ? html_result_class(state) :
 		      "muted");
-	html_text(out, state);
+	html_text(out, address_state_words(state));
 	strbuf_puts(out, "</span>");
 	if (tls) {
 		strbuf_puts(out, " &ndash; ");
 		html_text(out, rjson_str(tls, "version"));
 	}
 	strbuf_puts(out, "</summary>\n<table>\n");
-	if (rjson_str(a, "reason"))
+	if (rjson_str(a, "reason") && not_tested)
+		html_row_text(out, rjson_str(a, "mxray_limit") ? "Not tested: mxray's own limit" :
+			      "Not tested because", rjson_str(a, "reason"), "warn");
+	else if (rjson_str(a, "reason") && state && strcmp(state, "failed") == 0)
+		html_row_text(out, "Failed because", rjson_str(a, "reason"), "bad");
+	else if (rjson_str(a, "reason"))
 		html_row_text(out, "Why", rjson_str(a, "reason"), "warn");
 	if (rjson_int(a, "connect_ms", &ms)) {
 		html_row_start(out, "Connect", NULL);
@@ -465,10 +493,12 @@ static void html_address(const json_t *a, strbuf_t *out)
 		html_row_text(out, "Certificate key", rjson_str(tls, "key_type"), NULL);
 	}
 	html_address_checks(a, out);
-	strbuf_puts(out, "</table>\n<h4>EHLO extensions</h4>\n");
+	strbuf_puts(out, "</table>\n");
+	html_ehlo_extensions(a, out);
+	strbuf_puts(out, "<h4>EHLO reply as sent</h4>\n");
 	html_string_list(out, rjson_arr(a, "ehlo"));
 	if (rjson_arr(a, "ehlo_after_tls")) {
-		strbuf_puts(out, "<h4>EHLO extensions after STARTTLS</h4>\n");
+		strbuf_puts(out, "<h4>EHLO reply after STARTTLS, as sent</h4>\n");
 		html_string_list(out, rjson_arr(a, "ehlo_after_tls"));
 	}
 	html_more(out, a, known_address);

@@ -18,7 +18,7 @@ const char *const html_known_dmarc[] = { "domain", "outcome", "record", "record_
 
 /* Keys laid out below; html_more shows any other. */
 static const char *const known_tlsa[] = { "tlsa_name", "dnssec", "outcome", "records", "problems",
-	"usable_records", NULL };
+	"usable_records", "senders_look_up", "applies", "not_applied_because", NULL };
 static const char *const known_caa[] = { "name", "dnssec", "outcome", "records", "malformed",
 	"issuers", NULL };
 static const char *const known_sts[] = { "record_name", "record", "id", "policy_url", "policy",
@@ -189,6 +189,12 @@ void html_mx_host_records(const json_t *host, strbuf_t *out)
 			if (outcome && strcmp(outcome, "secure") != 0 && strcmp(outcome, "none") != 0)
 				strbuf_puts(out, "<br><span class=\"warn\">Senders use TLSA records only "
 					    "from a DNSSEC-secure answer (RFC 7672 2.2).</span>");
+			else if (outcome && strcmp(outcome, "secure") == 0 &&
+				 rjson_bool(dane, "senders_look_up") == 0) {
+				strbuf_puts(out, "<br><span class=\"bad\">Not used by any sender: ");
+				strbuf_append_html(out, rjson_str(dane, "not_applied_because") ?: "?");
+				strbuf_puts(out, "</span>");
+			}
 		}
 		html_row_end(out);
 	}
@@ -215,8 +221,10 @@ void html_mx_host_records(const json_t *host, strbuf_t *out)
 	html_more(out, caa, known_caa);
 }
 
-/* dane_match - one DANE verdict: state, the record matched and where. */
-static void dane_match(const json_t *d, strbuf_t *out)
+/* dane_match - one DANE verdict: state, the record matched and where;
+ * with_if_applied: also what it would be once senders use the records
+ * (one level only, whatever the report nests). */
+static void dane_match(const json_t *d, strbuf_t *out, int with_if_applied)
 {
 	const char *state = rjson_str(d, "state");
 	long long rec, depth;
@@ -234,6 +242,11 @@ static void dane_match(const json_t *d, strbuf_t *out)
 	if (rjson_str(d, "reason")) {
 		strbuf_puts(out, ": ");
 		strbuf_append_html(out, rjson_str(d, "reason"));
+	}
+	const json_t *would_be = with_if_applied ? rjson_obj(d, "if_applied") : NULL;
+	if (would_be) {
+		strbuf_puts(out, "<br>once senders use the records: ");
+		dane_match(would_be, out, 0);
 	}
 }
 
@@ -263,13 +276,13 @@ void html_address_checks(const json_t *addr, strbuf_t *out)
 	if (dane) {
 		const json_t *by = rjson_arr(dane, "by_key_type");
 		html_row_start(out, "DANE match", NULL);
-		dane_match(dane, out);
+		dane_match(dane, out, 1);
 		for (size_t i = 0; by && i < json_array_size(by); i++) {
 			const json_t *k = json_array_get(by, i);
 			strbuf_puts(out, "<br>");
 			html_text(out, rjson_str(k, "key_type"));
 			strbuf_puts(out, " certificate: ");
-			dane_match(k, out);
+			dane_match(k, out, 0);
 		}
 		html_row_end(out);
 	}

@@ -51,6 +51,11 @@ void html_mta_sts(const json_t *sts, strbuf_t *out);
 void html_spf_policy(const json_t *spf, strbuf_t *out);
 void html_tls_rpt(const json_t *rpt, strbuf_t *out);
 
+/* render_html_smtp.c: what an address's SMTP service offers. */
+/* html_ehlo_extensions - the address's "extensions", each explained, and
+ * the important ones it does not offer; nothing without "extensions". */
+void html_ehlo_extensions(const json_t *addr, strbuf_t *out);
+
 /* render_html_message.c: what the test message told beyond SPF and DKIM. */
 /* html_message_checks - DMARC evaluation, the client's HELO and reverse
  * DNS, blocklists, header basics and the reply decision. */

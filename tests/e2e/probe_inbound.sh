@@ -7,7 +7,13 @@
 # unresolvable, null MX, no MX, a refused network), DANE-TA with and
 # without the CA in the chain, DANE-EE by whole certificate, whole key and
 # SHA-512, an RSA+ECDSA server with TLSA for one key and for both, TLSA
-# under an insecure and a bogus zone, a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
+# under an insecure and a bogus zone, signed TLSA records senders never
+# look up (an unsigned MX RRset; a host aliased into an unsigned zone), the
+# implicit MX with DANE, PKIX-only TLSA (dane.pkix_usage, dane.unusable), a
+# greeting naming another host, an MX address refusing connections (failed,
+# and the page words it differently from not tested), a chain sent without its intermediate CA and with
+# it, a wildcard certificate (one label only), TLSA for a host whose handshake stalls (not
+# tested, never dane.no_starttls), a malformed TLSA, and greeting flavours (masked, 421, delayed, AUTH before
 # TLS), PTR with forward confirmation, CAA. Each case: the JSON a user
 # reads says the right state, reason and finding, and the page explains it.
 set -u
@@ -17,15 +23,25 @@ cd "$E2E_ROOT" || exit 1
 sandbox_up --no-mxray
 # Short greeting timeout for the delayed greeting; no TLS scan (issue 5's
 # test covers it) so the cases run quickly.
-sed -e 's/^greeting_timeout = .*/greeting_timeout = 2s/' -e '/^\[probe\]/a tls_scan = no' \
-	"$SANDBOX_CONF" >"$SANDBOX/probe.conf"
+sed -e 's/^greeting_timeout = .*/greeting_timeout = 2s/' -e 's/^tls_timeout = .*/tls_timeout = 2s/' \
+	-e '/^\[probe\]/a tls_scan = no' "$SANDBOX_CONF" >"$SANDBOX/probe.conf"
 
 for m in masked:21 greet421:22 delay:23 authplain:24; do
 	setsid timeout 300 python3 tests/tools/flavour_smtpd.py "${m%%:*}" "${SANDBOX_NET}.4.${m##*:}" </dev/null \
 		>"$SANDBOX/logs/flavour-${m%%:*}.log" 2>&1 &
 	echo $! >"$SANDBOX/run/extra-flavour-${m%%:*}.pid"
 done
-for n in 21 22 23 24; do
+# a TLS handshake that stalls, behind TLSA records (dane-stall.probe.test)
+setsid timeout 300 python3 tests/tools/hostile_smtpd.py stall_tls "${SANDBOX_NET}.4.25" </dev/null \
+	>"$SANDBOX/logs/hostile-stall.log" 2>&1 &
+echo $! >"$SANDBOX/run/extra-hostile-stall.pid"
+# certificate chains and a wildcard (tests/sandbox/probe.sh made them)
+for m in leaf_only:26 full_chain:27 wildcard:28; do
+	setsid timeout 300 python3 tests/tools/hostile_smtpd.py "${m%%:*}" "${SANDBOX_NET}.4.${m##*:}" 25 \
+		"$SANDBOX/certs/probe-tls" </dev/null >"$SANDBOX/logs/hostile-${m%%:*}.log" 2>&1 &
+	echo $! >"$SANDBOX/run/extra-hostile-${m%%:*}.pid"
+done
+for n in 21 22 23 24 25 26 27 28; do
 	for _ in $(seq 1 50); do [ -n "$(ss -Hltn "src ${SANDBOX_NET}.4.$n:25")" ] && break; sleep 0.1; done
 done
 
@@ -126,6 +142,30 @@ run sts-missing.probe.test
 is mta_sts_missing_policy_status dns.mta_sts.http_status 404
 has mta_sts_missing_policy_finding dns.mta_sts mta_sts.policy_unavailable
 
+# the policy host's first address refuses the connection: the next is tried
+run sts-twoaddr.probe.test
+is mta_sts_second_address_fetched dns.mta_sts.outcome ok
+is mta_sts_second_address_used dns.mta_sts.policy_address "${SANDBOX_NET}.4.80"
+tried=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['dns']['mta_sts']
+print(' '.join(t['ip'] + ('=ok' if t['error'] is None else '=error') for t in d['addresses_tried']))" "$J" 2>&1)
+case $tried in
+"${SANDBOX_NET}.4.79=error ${SANDBOX_NET}.4.80=ok"|"${SANDBOX_NET}.4.80=ok") ok "mta_sts_addresses_tried_listed ($tried)" ;;
+*) not_ok mta_sts_addresses_tried_listed "$tried" ;;
+esac
+# "v=STSv10" is no MTA-STS record
+run sts-v10.probe.test
+is mta_sts_v10_is_no_record dns.mta_sts.outcome none
+has mta_sts_v10_finding dns.mta_sts mta_sts.none
+# mxray's own CA file unusable (here: none configured): not the policy host's fault
+sed -e 's|^ca_file = .*|ca_file =|' "$SANDBOX/probe.conf" >"$SANDBOX/noca.conf"
+J=$SANDBOX/noca.json
+"$E2E_BIN/mxray" check -c "$SANDBOX/noca.conf" --format json sts-enforce.probe.test >"$J" 2>"$SANDBOX/noca.err"
+is mta_sts_our_ca_file_not_tested dns.mta_sts.outcome not_tested
+json_get "$J" dns.mta_sts.reason | grep -q 'mxray could not read its own CA file' &&
+	ok mta_sts_our_ca_file_says_so || not_ok mta_sts_our_ca_file_says_so "$(json_get "$J" dns.mta_sts)"
+lacks mta_sts_our_ca_file_not_cert_invalid mta_sts.policy_cert_invalid
+grep -q 'mxray could not read its own CA file' "$SANDBOX/noca.err" &&
+	ok mta_sts_our_ca_file_logged || not_ok mta_sts_our_ca_file_logged "$(tail -n 3 "$SANDBOX/noca.err")"
 run sts-badrecord.probe.test
 is mta_sts_bad_record dns.mta_sts.outcome invalid_record
 has mta_sts_bad_record_finding dns.mta_sts mta_sts.record_invalid
@@ -149,6 +189,26 @@ run nullmx.probe.test
 is null_mx_flag dns.mx.null_mx true
 is null_mx_nothing_probed mx '[]'
 has null_mx_finding dns.mx dns.mx.null
+# [probe] max_mx = 1: sender.test's second MX is named, not probed
+sed -e '/^\[probe\]/a max_mx = 1' "$SANDBOX/probe.conf" >"$SANDBOX/maxmx.conf"
+J=$SANDBOX/maxmx.json
+"$E2E_BIN/mxray" check -c "$SANDBOX/maxmx.conf" --format json sender.test >"$J" 2>"$SANDBOX/maxmx.err"
+is max_mx_one_host_probed mx.1 ''
+is max_mx_probed_the_preferred mx.0.host mx1.sender.test
+is max_mx_names_the_skipped dns.mx.skipped_hosts '["mx2.sender.test"]'
+has max_mx_finding dns.mx dns.mx.hosts_skipped
+json_get "$J" dns.mx.findings | grep -q '1 of 2 MX hosts probed (\[probe\] max_mx = 1); not probed from mx2.sender.test on' &&
+	ok max_mx_finding_says_how_many || not_ok max_mx_finding_says_how_many "$(json_get "$J" dns.mx.findings)"
+hosts=$(python3 -c "import json,sys; print(' '.join(sorted(r['host'] for r in json.load(open(sys.argv[1]))['dns']['mx']['records'])))" "$J" 2>&1)
+[ "$hosts" = "mx1.sender.test mx2.sender.test" ] && ok max_mx_all_records_listed || not_ok max_mx_all_records_listed "$hosts"
+run sender.test
+is max_mx_default_nothing_skipped dns.mx.skipped_hosts '[]'
+run nullmix.probe.test
+is null_mx_mixed_not_null dns.mx.null_mx false
+has null_mx_mixed_finding dns.mx dns.mx.null_with_others
+is null_mx_mixed_other_host_probed mx.0.host mx1.sender.test
+run nullmx.probe.test
+lacks null_mx_alone_no_mixed_finding dns.mx.null_with_others
 run nomx.probe.test
 is no_mx_implicit dns.mx.implicit true
 is no_mx_domain_probed mx.0.addresses.0.state tested
@@ -157,6 +217,10 @@ is refused_network_not_tested mx.0.addresses.0.state not_tested
 json_get "$J" mx.0.addresses.0.reason | grep -q 'private (RFC 1918)' &&
 	ok refused_network_reason || not_ok refused_network_reason "$(json_get "$J" mx.0.addresses.0.reason)"
 lacks refused_network_no_starttls_verdict smtp.starttls.missing
+run deadmx.probe.test
+is connection_refused_failed mx.0.addresses.0.state failed
+has connection_refused_unreachable dns.mx dns.mx.unreachable
+is connection_refused_is_an_f grade.receiving F
 
 # ---- DANE ----
 run dane-ta.probe.test
@@ -207,15 +271,126 @@ is dane_insecure_not_matched mx.0.addresses.0.dane ''
 run dane-bogus.probe.test
 is dane_bogus_zone_outcome mx.0.dane.outcome bogus
 has dane_bogus_finding mx.0.dane dane.bogus
+# RFC 7672 2.2: senders look TLSA up only through a secure MX RRset and
+# secure address records; mx1's records match, yet they are never used
+run dane-mxinsecure.unsigned.test
+is dane_mx_insecure_mx_rrset dns.mx.dnssec insecure
+is dane_mx_insecure_tlsa_secure mx.0.dane.outcome secure
+is dane_mx_insecure_not_looked_up mx.0.dane.senders_look_up false
+is dane_mx_insecure_not_applied mx.0.dane.applies false
+json_get "$J" mx.0.dane.not_applied_because | grep -q "MX records are not DNSSEC-signed" &&
+	ok dane_mx_insecure_says_why || not_ok dane_mx_insecure_says_why "$(json_get "$J" mx.0.dane)"
+has dane_mx_insecure_finding mx.0.dane dane.mx_insecure
+is dane_mx_insecure_is_critical mx.0.dane.findings.0.severity critical
+is dane_mx_insecure_address_not_applicable mx.0.addresses.0.dane.state not_applicable
+is dane_mx_insecure_would_match mx.0.addresses.0.dane.if_applied.state valid
+lacks dane_mx_insecure_no_valid_verdict dane.valid
+is dane_mx_insecure_no_a_plus grade.receiving B
+is dane_mx_insecure_caps_receiving grade.caps.0.id dane.mx_insecure
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html dane-mxinsecure.unsigned.test >"$SANDBOX/mxinsecure.html"
+contains page_dane_mx_insecure_title "$SANDBOX/mxinsecure.html" "DANE: TLSA records published but the MX records are not DNSSEC-signed"
+contains page_dane_mx_insecure_not_used "$SANDBOX/mxinsecure.html" "Not used by any sender: the domain&#39;s MX records are not DNSSEC-signed"
+contains page_dane_mx_insecure_would_match "$SANDBOX/mxinsecure.html" "once senders use the records: <span class=\"ok\">valid</span>"
+run dane-addrinsecure.probe.test
+is dane_addr_insecure_mx_rrset dns.mx.dnssec secure
+is dane_addr_insecure_addresses mx.0.addresses_dnssec insecure
+is dane_addr_insecure_tlsa_secure mx.0.dane.outcome secure
+is dane_addr_insecure_not_looked_up mx.0.dane.senders_look_up false
+has dane_addr_insecure_finding mx.0.dane dane.addresses_insecure
+json_get "$J" mx.0.addresses.0.dane.reason | grep -q "address records (A/AAAA) are not DNSSEC-secure" &&
+	ok dane_addr_insecure_says_why || not_ok dane_addr_insecure_says_why "$(json_get "$J" mx.0.addresses.0.dane)"
+lacks dane_addr_insecure_no_valid_verdict dane.valid
+is dane_addr_insecure_no_a_plus grade.receiving B
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html dane-addrinsecure.probe.test >"$SANDBOX/addrinsecure.html"
+contains page_dane_addr_insecure_title "$SANDBOX/addrinsecure.html" "DANE: TLSA records published but the host&#39;s addresses are not DNSSEC-signed"
+contains page_dane_addr_insecure_not_used "$SANDBOX/addrinsecure.html" "Not used by any sender: the host&#39;s address records"
+run dane-implicit.probe.test
+is dane_implicit_mx dns.mx.implicit true
+is dane_implicit_looked_up mx.0.dane.senders_look_up true
+is dane_implicit_applies mx.0.dane.applies true
+is dane_implicit_valid mx.0.addresses.0.dane.state valid
+is dane_implicit_a_plus grade.receiving A+
+lacks dane_implicit_no_insecure_finding dane.mx_insecure
 run dane-notls.probe.test
 is dane_without_starttls_state mx.0.addresses.0.dane.state no_tls
 has dane_without_starttls_is_critical mx.0.addresses.0.dane dane.no_starttls
 is dane_without_starttls_is_an_f grade.receiving F
+t0=$(date +%s%N)
+run dane-stall.probe.test
+ms=$((($(date +%s%N) - t0) / 1000000))
+is dane_stall_not_tested mx.0.addresses.0.state not_tested
+json_get "$J" mx.0.addresses.0.reason | grep -q 'STARTTLS failed: .*within 2000 ms' &&
+	ok dane_stall_reason_is_the_timeout || not_ok dane_stall_reason_is_the_timeout "$(json_get "$J" mx.0.addresses.0.reason)"
+is dane_stall_dane_not_checked mx.0.addresses.0.dane.state not_checked
+lacks dane_stall_is_not_no_starttls dane.no_starttls
+lacks dane_stall_is_not_a_starttls_failure smtp.starttls.failed
+is dane_stall_receiving_not_graded grade.receiving null
+[ "$ms" -lt 8000 ] && ok dane_stall_bounded || not_ok dane_stall_bounded "$ms ms"
+run dane-pkix.probe.test
+recs=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1]))['mx'][0]['dane']['records']
+print(' '.join(sorted(r['usage_name'] + '=' + ('usable' if r['usable'] else 'unusable') for r in d)))" "$J" 2>&1)
+[ "$recs" = "PKIX-EE=unusable PKIX-TA=unusable" ] && ok dane_pkix_records_listed_unusable ||
+	not_ok dane_pkix_records_listed_unusable "$recs"
+is dane_pkix_usable_counted mx.0.dane.usable_records 0
+has dane_pkix_usage_finding mx.0.dane dane.pkix_usage
+json_get "$J" mx.0.dane.findings | grep -q '2 record(s) with usage 0 or 1' &&
+	ok dane_pkix_usage_counts_them || not_ok dane_pkix_usage_counts_them "$(json_get "$J" mx.0.dane.findings)"
+has dane_pkix_only_unusable_finding mx.0.dane dane.unusable
+is dane_pkix_no_address_verdict mx.0.addresses.0.dane ''
+is dane_pkix_caps_receiving_b grade.receiving B
 run dane-malformed.probe.test
 json_get "$J" mx.0.dane.problems.0 | grep -q '030101abcdef' &&
 	ok dane_malformed_shown_escaped || not_ok dane_malformed_shown_escaped "$(json_get "$J" mx.0.dane.problems)"
 has dane_malformed_finding mx.0.dane dane.malformed
 is dane_malformed_good_record_still_matches mx.0.addresses.0.dane.state valid
+
+# ---- certificate chain and name (RFC 6125) ----
+INTERMEDIATE="CN=mxray sandbox intermediate CA,O=mxray sandbox"
+run chain-leafonly.probe.test
+is chain_leaf_only_sent_alone mx.0.addresses.0.tls.chain.1.subject ''
+is chain_leaf_only_incomplete mx.0.addresses.0.tls.chain_complete false
+is chain_leaf_only_names_missing_issuer mx.0.addresses.0.tls.chain_missing_issuer "$INTERMEDIATE"
+is chain_leaf_only_untrusted mx.0.addresses.0.tls.verified false
+has chain_leaf_only_finding mx.0.addresses.0.tls cert.chain_incomplete
+# the scripted server greets as hostile.sender.test, neither the MX name nor a PTR name
+has greeting_host_mismatch_finding mx.0.addresses.0 smtp.greeting.host_mismatch
+json_get "$J" mx.0.addresses.0.findings | grep -q 'greeting names hostile.sender.test' &&
+	ok greeting_host_mismatch_names_it || not_ok greeting_host_mismatch_names_it "$(json_get "$J" mx.0.addresses.0.findings)"
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html chain-leafonly.probe.test >"$SANDBOX/leafonly.html"
+contains page_chain_incomplete_title "$SANDBOX/leafonly.html" "Certificate chain incomplete"
+contains page_chain_incomplete_names_issuer "$SANDBOX/leafonly.html" \
+	"the server did not send the certificate of <code>$INTERMEDIATE</code>"
+run chain-full.probe.test
+is chain_full_sends_intermediate mx.0.addresses.0.tls.chain.1.subject "$INTERMEDIATE"
+is chain_full_complete mx.0.addresses.0.tls.chain_complete true
+is chain_full_no_missing_issuer mx.0.addresses.0.tls.chain_missing_issuer null
+is chain_full_trusted mx.0.addresses.0.tls.verified true
+lacks chain_full_no_finding cert.chain_incomplete
+run wild.probe.test
+is wildcard_hosts_in_order mx.1.host deep.mx.wild.probe.test
+is wildcard_one_label_trusted mx.0.addresses.0.tls.verified true
+is wildcard_covers_one_label mx.0.addresses.0.tls.name_match true
+is wildcard_not_two_labels mx.1.addresses.0.tls.name_match false
+has wildcard_two_labels_finding mx.1.addresses.0.tls cert.name_mismatch
+run sender.test
+is chain_ca_issued_complete mx.0.addresses.0.tls.chain_complete true
+is chain_self_signed_complete mx.1.addresses.0.tls.chain_complete true
+is greeting_names_the_mx mx.0.addresses.0.greeting '220 mx1.sender.test ESMTP sandbox mx1'
+if json_get "$J" mx.0.addresses.0.findings | grep -q smtp.greeting.host_mismatch; then
+	not_ok greeting_matching_mx_no_finding "$(json_get "$J" mx.0.addresses.0.findings)"
+else ok greeting_matching_mx_no_finding; fi
+# ---- EHLO extensions, parsed (Postfix on mx1, after STARTTLS) ----
+is ehlo_ext_from_after_tls mx.0.addresses.0.extensions.from ehlo_after_tls
+is ehlo_ext_size_limit mx.0.addresses.0.extensions.size_limit 10240000
+for f in pipelining 8bitmime chunking dsn enhancedstatuscodes; do
+	is "ehlo_ext_$f" "mx.0.addresses.0.extensions.$f" true
+done
+is ehlo_ext_no_starttls_inside_tls mx.0.addresses.0.extensions.starttls false
+is ehlo_ext_no_requiretls mx.0.addresses.0.extensions.requiretls false
+is ehlo_ext_no_problems mx.0.addresses.0.extensions.problems '[]'
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html sender.test >"$SANDBOX/sender.html"
+contains page_ehlo_size_explained "$SANDBOX/sender.html" "messages up to 10240000 bytes (10.2 MB) are accepted"
+contains page_ehlo_chunking_explained "$SANDBOX/sender.html" "large messages can be sent in chunks with BDAT (RFC 3030)"
 
 # ---- greetings ----
 run masked.probe.test
@@ -234,12 +409,33 @@ is greeting_delay_not_tested mx.0.addresses.0.state not_tested
 lacks greeting_delay_is_not_no_starttls smtp.starttls.missing
 run authplain.probe.test
 has auth_before_tls_finding mx.0.addresses.0 smtp.auth.before_tls
+is ehlo_ext_plain_from_first_ehlo mx.0.addresses.0.extensions.from ehlo
+is ehlo_ext_auth_mechanisms mx.0.addresses.0.extensions.auth '["PLAIN", "LOGIN"]'
+is ehlo_ext_plain_no_starttls mx.0.addresses.0.extensions.starttls false
+is ehlo_ext_plain_no_size mx.0.addresses.0.extensions.size_limit null
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html authplain.probe.test >"$SANDBOX/authplain.html"
+contains page_ehlo_missing_starttls_explained "$SANDBOX/authplain.html" "no encryption: mail travels in plain text"
 is ptr_not_confirmed mx.0.addresses.0.ptr.forward_confirmed false
 has ptr_not_confirmed_finding mx.0.addresses.0.ptr dns.ptr.not_confirmed
 if grep -h '^C:' "$SANDBOX"/logs/flavour-*.log | grep -qv '^C: \(EHLO\|HELO\|STARTTLS\|QUIT\)'; then
 	not_ok only_allowed_verbs_sent "$(grep -h '^C:' "$SANDBOX"/logs/flavour-*.log | sort -u)"
 else
 	ok only_allowed_verbs_sent
+fi
+
+# ---- the page: "not tested" and "failed" read differently ----
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html greet421.probe.test >"$SANDBOX/nottested.html"
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html deadmx.probe.test >"$SANDBOX/failed.html"
+contains page_not_tested_state "$SANDBOX/nottested.html" 'class="warn">not tested (no verdict)</span>'
+contains page_not_tested_because "$SANDBOX/nottested.html" '<th>Not tested because</th>'
+contains page_not_tested_quotes_421 "$SANDBOX/nottested.html" '421 4.7.0'
+contains page_failed_state "$SANDBOX/failed.html" 'class="bad">failed</span>'
+contains page_failed_because "$SANDBOX/failed.html" '<th>Failed because</th>'
+if grep -q 'not tested (no verdict)\|Not tested because' "$SANDBOX/failed.html" ||
+	grep -q 'class="bad">failed</span>\|Failed because' "$SANDBOX/nottested.html"; then
+	not_ok page_states_not_mixed_up
+else
+	ok page_states_not_mixed_up
 fi
 
 # ---- the page ----

@@ -10,13 +10,16 @@
 # DANE-TA with and without the CA in the chain (Postfix on 127.77.4.1
 # sends leaf + CA; mx1 sends its leaf only); DANE-EE by full certificate,
 # full key and SHA-512; an RSA+ECDSA server (127.77.5.5) whose TLSA set
-# covers one key or both; greeting flavours on
+# covers one key or both; signed TLSA records no sender looks up (the
+# host an alias into unsigned.test; unsigned.test's dane-mxinsecure has an
+# unsigned MX RRset to mx1.sender.test), the implicit MX with TLSA;
+# greeting flavours on
 # 127.77.4.21-24 that tests/e2e/probe_inbound.sh starts itself
 # (tests/tools/flavour_smtpd.py). 127.in-addr.arpa (unsigned) holds PTR
 # records of some sandbox addresses.
 
 PROBE_ZONES="probe.test"
-PROBE_STS_CASES="sts-enforce sts-nomatch sts-testing sts-syntax sts-missing sts-badmx sts-badcert"
+PROBE_STS_CASES="sts-enforce sts-nomatch sts-testing sts-syntax sts-missing sts-badmx sts-badcert sts-twoaddr"
 
 # probe_make - certificates and MTA-STS policy files (before nginx_make,
 # postfix_start and dns_make).
@@ -42,8 +45,9 @@ probe_make() {
 	# match both, and the TLS scan flavour "dual" shows both suite families
 	certs_leaf mxdual.probe.test rsa mxdual2.probe.test mx.dual.scan.unsigned.test
 	certs_leaf mxdual.probe.test ec mxdual2.probe.test mx.dual.scan.unsigned.test
-	chmod 600 "$d"/*.key
-	chmod 644 "$d"/*.crt
+	probe_chain_certs
+	chmod 600 "$d"/*.key "$d"/probe-tls/*.key
+	chmod 644 "$d"/*.crt "$d"/probe-tls/*.pem
 
 	mkdir -p "$www"
 	probe_policy sts-enforce 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
@@ -52,8 +56,43 @@ probe_make() {
 	probe_policy sts-syntax 'version: STSv1\nmode: enforced\nmx: mx1.sender.test\nmax_age: 604800\n'
 	probe_policy sts-badmx 'version: STSv1\nmode: enforce\nmx: mx2.sender.test\nmax_age: 604800\n'
 	probe_policy sts-badcert 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
+	probe_policy sts-twoaddr 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
 	# sts-missing: no file, nginx answers 404
 	chmod -R a+rX "$SANDBOX_DIR/nginx"
+}
+
+# probe_chain_certs - what tests/tools/hostile_smtpd.py serves for the
+# certificate cases (DIR/certs/probe-tls/MODE.pem and .key): a leaf issued
+# by an intermediate CA under the test CA, sent alone (leaf_only) and with
+# the intermediate (full_chain); a wildcard *.wild.probe.test from the
+# test CA (wildcard).
+probe_chain_certs() {
+	local t=$SANDBOX_DIR/certs/probe-tls
+	mkdir -p "$t"
+	printf '%s\n' "basicConstraints=critical,CA:TRUE,pathlen:0" "keyUsage=critical,keyCertSign,cRLSign" \
+		>"$t/int.ext"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth" "subjectAltName=DNS:mxchain.probe.test,DNS:mxchainfull.probe.test" \
+		>"$t/leaf.ext"
+	printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" \
+		"extendedKeyUsage=serverAuth" "subjectAltName=DNS:*.wild.probe.test" >"$t/wild.ext"
+	{
+		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/O=mxray sandbox/CN=mxray sandbox intermediate CA" \
+			-keyout "$t/int.key" -out "$t/int.csr" &&
+		openssl x509 -req -in "$t/int.csr" -sha256 -days $CERT_DAYS -CA "$SANDBOX_DIR/ca/ca.crt" \
+			-CAkey "$SANDBOX_DIR/ca/ca.key" -CAcreateserial -extfile "$t/int.ext" -out "$t/int.pem" &&
+		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=mxchain.probe.test" \
+			-keyout "$t/leaf_only.key" -out "$t/leaf.csr" &&
+		openssl x509 -req -in "$t/leaf.csr" -sha256 -days $CERT_DAYS -CA "$t/int.pem" \
+			-CAkey "$t/int.key" -CAcreateserial -extfile "$t/leaf.ext" -out "$t/leaf_only.pem" &&
+		openssl req -newkey rsa:2048 -nodes -sha256 -subj "/CN=*.wild.probe.test" \
+			-keyout "$t/wildcard.key" -out "$t/wild.csr" &&
+		openssl x509 -req -in "$t/wild.csr" -sha256 -days $CERT_DAYS -CA "$SANDBOX_DIR/ca/ca.crt" \
+			-CAkey "$SANDBOX_DIR/ca/ca.key" -CAcreateserial -extfile "$t/wild.ext" -out "$t/wildcard.pem"
+	} >>"$SANDBOX_DIR/logs/certs.log" 2>&1 || die "certificates for the chain cases failed (log: $SANDBOX_DIR/logs/certs.log)"
+	cat "$t/leaf_only.pem" "$t/int.pem" >"$t/full_chain.pem"
+	cp "$t/leaf_only.key" "$t/full_chain.key"
+	rm -f "$t"/*.csr "$t"/*.ext "$t"/*.srl
 }
 
 # probe_policy CASE TEXT - the policy file of mta-sts.CASE.probe.test (printf format).

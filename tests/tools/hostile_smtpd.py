@@ -14,6 +14,8 @@ within its deadline:
   garbage         8-bit garbage and NUL bytes as the greeting
   close_starttls  answers STARTTLS with 220, then closes
   garbage_tls     answers STARTTLS with 220, then sends garbage TLS records
+  stall_tls       answers STARTTLS with 220, reads the ClientHello, then
+                  says nothing for 30 s (a handshake that times out)
   silent_ehlo     greets, then never answers EHLO
   huge_hello      answers the ClientHello with a ServerHello claiming 16 MB
                   and streams 64 KB of it
@@ -21,8 +23,11 @@ within its deadline:
                   short, then closes
   long_chain      TLS with the chain in CERTDIR/long_chain.pem (100 certs)
   huge_cert       TLS with the certificate in CERTDIR/huge_cert.pem (64 KB)
+  leaf_only, full_chain, wildcard
+                  TLS with CERTDIR/MODE.pem and MODE.key (the inbound
+                  probe's certificate cases, tests/sandbox/probe.sh)
 
-For the last two, CERTDIR is the fourth argument (after PORT).
+For these, CERTDIR is the fourth argument (after PORT).
 
 Scripted TLS servers for the TLS scan (tests/e2e/tls_scan_quirks.sh): the
 first connection gets a real handshake with CERTDIR/quirk.pem (the probe's
@@ -212,6 +217,8 @@ def serve(conn):
         ehlo_then(conn, lambda c: None)
     elif MODE == "garbage_tls":
         ehlo_then(conn, lambda c: (c.sendall(b"\x16\x03\x03\xff\xff" + os.urandom(4096)), time.sleep(5)))
+    elif MODE == "stall_tls":
+        ehlo_then(conn, lambda c: (read_client_hello(c), time.sleep(30)))
     elif MODE == "huge_hello":
         def huge(c):
             if read_client_hello(c) is None:
@@ -230,7 +237,7 @@ def serve(conn):
             # record says 80 bytes, 20 come, then the connection closes
             c.sendall(b"\x16\x03\x03\x00\x50\x02\x00\x00\x4c\x03\x03" + os.urandom(14))
         ehlo_then(conn, short)
-    elif MODE in ("long_chain", "huge_cert"):
+    elif MODE in ("long_chain", "huge_cert", "leaf_only", "full_chain", "wildcard"):
         ehlo_then(conn, lambda c: tls_with(c, MODE))
     elif MODE in ("heartbleed", "heartbeat_ok", "no_scsv", "busy"):
         # The first connection (the probe's own STARTTLS) gets a real

@@ -1,7 +1,8 @@
 /* test_addr_cache.c - reuse of an address's result across jobs: a copy
  * comes back with its age, only for the same host, address and port,
  * only while younger than [probe] reuse_results, never when reuse is off
- * or the result was cut short by the job deadline. */
+ * or the result was cut short by mxray's own limits (the job deadline,
+ * busy connection slots); a server's refusal is kept. */
 #include <time.h>
 #include "harness.h"
 #include "probe/addr_cache.h"
@@ -71,10 +72,26 @@ TEST(expired_off_and_deadline_results_are_not_reused)
 	CHECK(addr_cache_get(&cfg, "mx.example.org", &a1) == NULL);
 	json_decref(r);
 
+	/* cut short by mxray's own limits: no evidence about the server */
 	setup(60000);
 	r = result("not_tested", "job deadline reached");
+	json_object_set_new(r, "mxray_limit", json_string("job deadline"));
 	addr_cache_put(&cfg, "mx.example.org", &a1, r);
 	CHECK(addr_cache_get(&cfg, "mx.example.org", &a1) == NULL);
+	json_decref(r);
+	r = result("not_tested", "mxray's own limit of connections to this address stayed in use");
+	json_object_set_new(r, "mxray_limit", json_string("connection slots"));
+	addr_cache_put(&cfg, "mx.example.org", &a1, r);
+	CHECK(addr_cache_get(&cfg, "mx.example.org", &a1) == NULL);
+	json_decref(r);
+
+	/* the server's own refusal is kept (hard rule 2: do not hammer it) */
+	r = result("not_tested", "the server refused the session in its greeting: 421 busy");
+	json_object_set_new(r, "mxray_limit", json_null());
+	addr_cache_put(&cfg, "mx.example.org", &a1, r);
+	json_t *g = addr_cache_get(&cfg, "mx.example.org", &a1);
+	CHECK(g != NULL);
+	json_decref(g);
 	json_decref(r);
 }
 

@@ -60,9 +60,42 @@ TEST(tlsa_hex_is_lowercase_and_exact)
 	json_decref(rec);
 }
 
+/* A 3 0 0 record carries a whole certificate: one of 4000 bytes (many
+ * names, a 4096-bit key) is a record like any other, not malformed. */
+TEST(tlsa_full_certificate_over_2k_is_kept)
+{
+	static unsigned char rd[3 + 4000];
+	rd[0] = 3;
+	rd[1] = 0;
+	rd[2] = 0;
+	for (size_t k = 3; k < sizeof(rd); k++)
+		rd[k] = (unsigned char)k;
+	dane_tlsa_t kept;
+	memset(&kept, 0, sizeof(kept));
+	int usable = -1;
+	char problem[300];
+	json_t *rec = dane_tlsa_parse(rd, sizeof(rd), 1, &kept, &usable, problem, sizeof(problem));
+	CHECK(rec != NULL);
+	CHECK_STR(problem, "");
+	CHECK_INT(usable, 1);
+	CHECK_INT(kept.len, 4000);
+	CHECK(kept.data == rd + 3);
+	CHECK_INT(strlen(json_string_value(json_object_get(rec, "data")) ?: ""), 8000);
+	CHECK(strncmp(json_string_value(json_object_get(rec, "data")) ?: "", "030405", 6) == 0);
+	json_decref(rec);
+	/* the most a DNS record can hold, too */
+	static unsigned char most[3 + DANE_TLSA_DATA_MAX];
+	most[0] = 3;
+	usable = -1;
+	rec = dane_tlsa_parse(most, sizeof(most), 2, &kept, &usable, problem, sizeof(problem));
+	CHECK(rec != NULL);
+	CHECK_INT(usable, 1);
+	json_decref(rec);
+}
+
 TEST(tlsa_malformed_records)
 {
-	unsigned char big[3 + DANE_TLSA_DATA_MAX + 1];
+	static unsigned char big[3 + DANE_TLSA_DATA_MAX + 1];
 	memset(big, 0x41, sizeof(big));
 	big[0] = 3;
 	big[1] = 0;
@@ -81,8 +114,8 @@ TEST(tlsa_malformed_records)
 		  "TLSA record 4: 35 bytes of rdata (hash length does not fit the matching type), "
 		  "not a valid record: 030102" },
 		{ full_empty, sizeof(full_empty), "TLSA record 5: 3 bytes of rdata, not a valid record: 030000" },
-		{ big, sizeof(big), "TLSA record 6: 2052 bytes of rdata (more association data than mxray "
-		  "keeps), not a valid record: 030000" },
+		{ big, sizeof(big), "TLSA record 6: 65536 bytes of rdata (more association data than a "
+		  "DNS record can hold), not a valid record: 030000" },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		dane_tlsa_t kept;
@@ -108,6 +141,7 @@ int main(void)
 {
 	RUN(tlsa_usable_records);
 	RUN(tlsa_hex_is_lowercase_and_exact);
+	RUN(tlsa_full_certificate_over_2k_is_kept);
 	RUN(tlsa_malformed_records);
 	return harness_done();
 }

@@ -43,6 +43,31 @@ TEST(record_valid_and_invalid)
 	}
 }
 
+/* RFC 8461 3.1: which TXT records of _mta-sts are MTA-STS records at all. */
+TEST(record_is_sts_needs_the_whole_version)
+{
+	static const struct { const char *txt; int sts; } t[] = {
+		{ "v=STSv1; id=1", 1 },
+		{ "v=STSv1;id=1", 1 },
+		{ "v=STSv1 ; id=1", 1 },
+		{ "v=STSv1\t; id=1", 1 },
+		{ "v=STSv1", 1 },		/* an STS record, invalid for want of id */
+		{ "v=STSv10; id=1", 0 },
+		{ "v=STSv1x; id=1", 0 },
+		{ "v=STSv2; id=1", 0 },
+		{ "v=stsv1; id=1", 0 },		/* case-sensitive (%s in the ABNF) */
+		{ " v=STSv1; id=1", 0 },
+		{ "v=STS", 0 },
+		{ "", 0 },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int got = mta_sts_record_is_sts(t[i].txt, strlen(t[i].txt));
+		CHECK_INT(got, t[i].sts);
+		if (got != t[i].sts)
+			printf("#   \"%s\"\n", t[i].txt);
+	}
+}
+
 TEST(policy_enforce_parsed)
 {
 	json_t *p = parse("version: STSv1\r\nmode: enforce\r\nmx: mx1.example.org\r\n"
@@ -130,6 +155,7 @@ TEST(mx_patterns_match_by_rfc8461_rules)
 int main(void)
 {
 	RUN(record_valid_and_invalid);
+	RUN(record_is_sts_needs_the_whole_version);
 	RUN(policy_enforce_parsed);
 	RUN(policy_lf_only_and_extensions_accepted);
 	RUN(policy_syntax_errors_name_the_line);

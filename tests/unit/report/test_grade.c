@@ -57,6 +57,10 @@ static const struct {
 	{ "nothing testable (421) is not graded, never F",
 	  DNS("secure") "," MX("{\"ip\":\"192.0.2.1\",\"state\":\"not_tested\",\"reason\":\"421 greeting\"}"),
 	  "A", NULL, NULL, "A", NULL },
+	{ "every address left untested by mxray's own slot limit is not graded, never F",
+	  DNS("secure") "," MX("{\"ip\":\"192.0.2.1\",\"state\":\"not_tested\",\"mxray_limit\":\"connection slots\","
+	  "\"reason\":\"mxray's own limit of connections to this address stayed in use\"}"),
+	  "A", NULL, NULL, "A", NULL },
 	{ "nothing reachable is an F",
 	  DNS("secure") "," MX("{\"ip\":\"192.0.2.1\",\"state\":\"failed\",\"reason\":\"connection refused\"}"),
 	  "F", NULL, "F", "A", "dns.mx.unreachable" },
@@ -105,10 +109,22 @@ static const struct {
 	  "{\"host\":\"mx2.example.org\",\"addresses\":[" GOOD_ADDR "]}]",
 	  "A", NULL, "A", "A", NULL },
 	{ "A+ receiving with a weaker area: overall is that area's grade",
-	  DNS("insecure") ",\"mx\":[{\"host\":\"mx.example.org\","
-	  "\"addresses\":[{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"dane\":{\"state\":\"valid\"},"
-	  "\"tls\":{\"version\":\"TLSv1.3\",\"verified\":true,\"name_match\":true}}]}]",
+	  "\"dns\":{\"mx\":{\"outcome\":\"ok\",\"dnssec\":\"insecure\"},\"mta_sts\":{\"mode\":\"enforce\"}}," MX(GOOD_ADDR),
 	  "B", NULL, "A+", "B", "dns.mx.dnssec_insecure" },
+	{ "TLSA behind an unsigned MX RRset: not applied, no A+, capped at B",
+	  DNS("insecure") ",\"mx\":[{\"host\":\"mx.example.org\",\"dane\":{\"outcome\":\"secure\",\"usable_records\":1,"
+	  "\"senders_look_up\":false,\"applies\":false,\"findings\":[{\"id\":\"dane.mx_insecure\",\"severity\":\"critical\"}]},"
+	  "\"addresses\":[{\"ip\":\"192.0.2.1\",\"state\":\"tested\",\"starttls\":\"ok\",\"dane\":{\"state\":\"not_applicable\","
+	  "\"if_applied\":{\"state\":\"valid\"}},\"tls\":{\"version\":\"TLSv1.3\",\"verified\":true,\"name_match\":true}}]}]",
+	  "B", NULL, "B", "B", "dane.mx_insecure" },
+	{ "bogus TLSA no sender looks up (unsigned MX RRset) is no dane.bogus F",
+	  DNS("insecure") ",\"mx\":[{\"host\":\"mx.example.org\",\"dane\":{\"outcome\":\"bogus\",\"usable_records\":0,"
+	  "\"senders_look_up\":false},\"addresses\":[" GOOD_ADDR "]}]",
+	  "B", NULL, "A", "B", "dns.mx.dnssec_insecure" },
+	{ "bogus TLSA senders do look up is an F",
+	  DNS("secure") ",\"mx\":[{\"host\":\"mx.example.org\",\"dane\":{\"outcome\":\"bogus\",\"usable_records\":0,"
+	  "\"senders_look_up\":true},\"addresses\":[" GOOD_ADDR "]}]",
+	  "F", NULL, "F", "A", "dane.bogus" },
 	{ "no STARTTLS on one of two hosts is still an F",
 	  DNS("secure") ",\"mx\":[{\"host\":\"mx.example.org\",\"addresses\":[" GOOD_ADDR "]},"
 	  "{\"host\":\"mx2.example.org\",\"addresses\":[{\"ip\":\"192.0.2.2\",\"state\":\"tested\",\"starttls\":\"not_offered\"}]}]",

@@ -275,6 +275,53 @@ TEST(odd_fields_never_crash_and_show_as_absent)
 	}
 }
 
+/* The address facts of the EHLO extensions, the chain completeness and the
+ * DANE applicability: explained, hostile values escaped, odd types absent. */
+TEST(extensions_chain_and_dane_applicability_render_inert)
+{
+	static const char *rep_text =
+		"{\"format\": 1, \"domain\": \"example.org\", \"mx\": [{\"host\": \"mx.example.org\","
+		" \"dane\": {\"outcome\": \"secure\", \"tlsa_name\": \"_25._tcp.mx.example.org\","
+		" \"senders_look_up\": false, \"not_applied_because\": \"<script>x</script>\"},"
+		" \"addresses\": [{\"ip\": \"192.0.2.1\", \"state\": \"not_tested\","
+		" \"mxray_limit\": \"connection slots\", \"reason\": \"busy <b>\","
+		" \"dane\": {\"state\": \"not_applicable\", \"if_applied\": {\"state\": \"valid\","
+		" \"if_applied\": {\"state\": \"nested\"}}},"
+		" \"tls\": {\"version\": \"TLSv1.3\", \"chain_complete\": false,"
+		" \"chain_missing_issuer\": \"CN=<img src=x>\"},"
+		" \"extensions\": {\"from\": \"ehlo_after_tls\", \"size_limit\": 52428800,"
+		" \"pipelining\": true, \"smtputf8\": false, \"8bitmime\": \"yes\","
+		" \"keywords\": [{\"keyword\": \"SIZE\", \"params\": \"52428800\"},"
+		" {\"keyword\": \"PIPELINING\"}, {\"keyword\": \"X-<script>\", \"params\": \"\\\"><img src=x>\"},"
+		" null, 5, {\"keyword\": 7}],"
+		" \"problems\": [\"line 3: not an EHLO keyword: \\\"<script>\\\"\"]}}]}]}";
+	json_error_t jerr;
+	json_t *rep = json_loads(rep_text, 0, &jerr);
+	CHECK(rep != NULL);
+	if (rep == NULL) {
+		printf("#   %s\n", jerr.text);
+		return;
+	}
+	strbuf_t out = STRBUF_INIT;
+	CHECK_INT(report_render_html(rep, &out), 0);
+	const char *h = out.data ? out.data : "";
+	CHECK(html_structure_ok(h));
+	CHECK(strstr(h, "<script") == NULL && strstr(h, "<img") == NULL);
+	CHECK(strstr(h, "messages up to 52428800 bytes (52.4 MB) are accepted") != NULL);
+	CHECK(strstr(h, "commands can be sent in batches") != NULL);
+	CHECK(strstr(h, "mail from or to non-ASCII addresses is refused") != NULL);
+	CHECK(strstr(h, "8-bit messages must be converted") == NULL);	/* "yes": no fact either way */
+	CHECK(strstr(h, "<code>X-&lt;script&gt;</code>") != NULL);
+	CHECK(strstr(h, "the server did not send the certificate of <code>CN=&lt;img src=x&gt;</code>") != NULL);
+	CHECK(strstr(h, "Not used by any sender: &lt;script&gt;x&lt;/script&gt;") != NULL);
+	CHECK(strstr(h, "once senders use the records: <span class=\"ok\">valid</span>") != NULL);
+	CHECK(strstr(h, "nested") == NULL);	/* one level of if_applied only */
+	CHECK(strstr(h, "<th>Not tested: mxray's own limit</th><td class=\"warn\">busy &lt;b&gt;") != NULL);
+	CHECK(strstr(h, "not tested (no verdict)</span>") != NULL);
+	json_decref(rep);
+	strbuf_free(&out);
+}
+
 TEST(not_a_format_1_report_is_refused)
 {
 	static const char *bad[] = {
@@ -577,6 +624,7 @@ int main(void)
 	RUN(html_renders_hostile_strings_inert);
 	RUN(html_escapes_the_domain_in_the_title);
 	RUN(odd_fields_never_crash_and_show_as_absent);
+	RUN(extensions_chain_and_dane_applicability_render_inert);
 	RUN(not_a_format_1_report_is_refused);
 	RUN(unknown_facts_show_generically_and_escaped);
 	RUN(tls_scan_is_a_cipher_table_per_protocol);
