@@ -320,9 +320,20 @@ void dmarc_add_to_report(const analysis_dns_t *dns, json_t *report)
 json_t *dmarc_evaluate(const analysis_dns_t *dns, const json_t *message)
 {
 	const char *from = json_string_value(json_object_get(message, "from"));
-	char *from_domain = from ? address_header_domain(from) : NULL;
-	if (from_domain == NULL)
-		return NULL;
+	char why[300] = "the message has no From field";
+	char *from_domain = from ? address_author_domain(from, why, sizeof(why)) : NULL;
+	if (from_domain == NULL) {
+		/* RFC 7489 6.6.1: without one author domain there is no policy
+		 * to look up; receivers typically reject such mail. */
+		json_t *d = json_object();
+		json_object_set_new(d, "domain", json_null());
+		json_object_set_new(d, "outcome", json_null());
+		json_object_set_new(d, "spf_aligned", json_false());
+		json_object_set_new(d, "dkim_aligned", json_false());
+		json_object_set_new(d, "result", json_string("permerror"));
+		record_set_text(d, "reason", why);
+		return d;
+	}
 	json_t *d = dmarc_lookup(dns, from_domain);
 	const char *outcome = json_string_value(json_object_get(d, "outcome"));
 	int strict_spf = strcmp(json_string_value(json_object_get(d, "aspf")) ?: "", "strict") == 0;

@@ -226,7 +226,8 @@ char *message_facts_domain(const message_facts_t *m)
 {
 	if (!message_facts_null_sender(m))
 		return address_domain(m->mail_from);
-	return address_header_domain(m->from);
+	char why[256];
+	return address_author_domain(m->from, why, sizeof(why));
 }
 
 /* is_bulk - the mail says it is list or bulk mail (RFC 2369 List-*
@@ -244,8 +245,16 @@ static json_t *header_basics(const message_facts_t *m)
 {
 	json_t *h = json_object();
 	json_object_set_new(h, "from_count", json_integer(m->from_count));
-	json_object_set_new(h, "from_mailboxes", m->from ? json_integer(header_mailbox_count(m->from))
-							 : json_null());
+	if (m->from != NULL) {
+		address_list_t l;
+		address_list_parse(m->from, &l);
+		json_object_set_new(h, "from_mailboxes", json_integer((json_int_t)l.count));
+		record_set_text(h, "from_syntax", l.error[0] ? l.error : NULL);
+		address_list_free(&l);
+	} else {
+		json_object_set_new(h, "from_mailboxes", json_null());
+		json_object_set_new(h, "from_syntax", json_null());
+	}
 	json_object_set_new(h, "date_count", json_integer(m->date_count));
 	json_object_set_new(h, "date_valid", m->date ? json_boolean(received_date(m->date) != -1)
 						     : json_null());

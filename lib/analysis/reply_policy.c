@@ -79,11 +79,14 @@ json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const c
 		return decision(0, "List-Id present (mailing-list mail)");
 	if (same_address(m->mail_from, own_address))
 		return decision(0, "sent by mxray itself");
-	if (m->from) {
-		const char *lt = strrchr(m->from, '<');
-		char *fa = address_strip(lt ? lt : m->from);
-		int own = fa && same_address(fa, own_address);
-		free(fa);
+	if (m->from && own_address) {
+		/* any mailbox of From, as the RFC 5322 parser reads it */
+		address_list_t l;
+		address_list_parse(m->from, &l);
+		int own = 0;
+		for (size_t i = 0; i < l.count && i < ADDRESS_LIST_MAX; i++)
+			own |= same_address(l.addr[i], own_address);
+		address_list_free(&l);
 		if (own)
 			return decision(0, "sent by mxray itself");
 	}

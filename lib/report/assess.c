@@ -34,6 +34,8 @@ static void assess_headers(json_t *msg)
 		if (json_is_integer(from) && json_integer_value(from) != 1)
 			finding_add(h, "message.header.from_count", NULL, "%lld From fields",
 				    (long long)json_integer_value(from));
+		else if (str(h, "from_syntax") != NULL)
+			finding_add(h, "message.header.from_syntax", NULL, "%s", str(h, "from_syntax"));
 		else if (json_is_integer(boxes) && json_integer_value(boxes) > 1)
 			finding_add(h, "message.header.from_multiple", NULL, "%lld mailboxes",
 				    (long long)json_integer_value(boxes));

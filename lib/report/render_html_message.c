@@ -30,6 +30,11 @@ static void html_dmarc_result(const json_t *dmarc, strbuf_t *out)
 		strbuf_append_html(out, rjson_str(dmarc, "applied_policy"));
 	}
 	html_row_end(out);
+	if (rjson_str(dmarc, "reason")) {
+		html_row_start(out, "Why", NULL);
+		html_text(out, rjson_str(dmarc, "reason"));
+		html_row_end(out);
+	}
 	html_row_start(out, "SPF aligned", NULL);
 	html_bool(out, rjson_bool(dmarc, "spf_aligned"), "yes", "no");
 	html_row_end(out);

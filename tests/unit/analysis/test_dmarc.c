@@ -135,8 +135,32 @@ TEST(message_alignment_and_result)
 		json_decref(d);
 		json_decref(m);
 	}
-	json_t *m = json_loads("{\"from\":\"no address here\"}", 0, NULL);
-	CHECK(dmarc_evaluate(&dns, m) == NULL);
+	/* No author domain: permerror with the reason, and no policy looked up. */
+	static const struct { const char *msg, *why; } bad[] = {
+		{ "{\"from\":\"no address here\"}", "not an address" },
+		{ "{\"from\":\"a@example.org, b@evil.test\"}", "several domains" },
+		{ "{\"from\":null}", "no From field" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *m = json_loads(bad[i].msg, 0, NULL);
+		json_t *d = dmarc_evaluate(&dns, m);
+		CHECK_STR(s(d, "result"), "permerror");
+		CHECK(s(d, "reason") && strstr(s(d, "reason"), bad[i].why));
+		CHECK(json_is_null(json_object_get(d, "domain")));
+		CHECK(json_object_get(d, "policy") == NULL);
+		json_decref(d);
+		json_decref(m);
+	}
+	/* A display name holding an address is not the address: DMARC is
+	 * judged for evil.test, where example.org's passing DKIM does not align. */
+	json_t *m = json_loads("{\"from\":\"\\\"x <a@example.org>\\\" <m@evil.test>\","
+			       "\"spf\":null,\"dkim\":[{\"domain\":\"example.org\",\"result\":\"pass\"}]}", 0, NULL);
+	CHECK(m != NULL);
+	json_t *d = dmarc_evaluate(&dns, m);
+	CHECK_STR(s(d, "domain"), "evil.test");
+	CHECK_INT(json_is_true(json_object_get(d, "dkim_aligned")), 0);
+	CHECK_STR(s(d, "result"), "none");
+	json_decref(d);
 	json_decref(m);
 }
 

@@ -29,6 +29,8 @@ TEST(each_header_finding_when_due)
 		{ H("\"from_count\": 2, \"from_mailboxes\": 1"), "message.header.from_count" },
 		{ H("\"from_count\": 0, \"from_mailboxes\": null"), "message.header.from_count" },
 		{ H("\"from_count\": 1, \"from_mailboxes\": 3"), "message.header.from_multiple" },
+		{ H("\"from_count\": 1, \"from_mailboxes\": 0, \"from_syntax\": \"'@' in a display name outside quotes\""),
+		  "message.header.from_syntax" },
 		{ H("\"date_count\": 0"), "message.header.date_missing" },
 		{ H("\"date_count\": 1, \"date_valid\": false"), "message.header.date_invalid" },
 		{ H("\"message_id_count\": 0"), "message.header.message_id_missing" },
