@@ -117,6 +117,15 @@ static void assess_message(json_t *msg)
 	else if (is(dr, "fail"))
 		finding_add(dmarc, "dmarc.fail", from_dom, "policy applied: %s",
 			    str(dmarc, "applied_policy") ?: "none");
+	else if (is(dr, "temperror"))
+		finding_add(dmarc, "dmarc.temperror", from_dom, "%s", str(dmarc, "reason") ?: "");
+	else if (is(dr, "none") && is(str(dmarc, "outcome"), "none"))
+		finding_add(dmarc, "dmarc.from_missing", from_dom, NULL);
+	else if (is(dr, "permerror") && is(str(dmarc, "outcome"), "invalid")) {
+		char *p = json_dumps(json_object_get(dmarc, "problems"), JSON_COMPACT);
+		finding_add(dmarc, "dmarc.from_invalid", from_dom, "%s", p ? p : "");
+		free(p);
+	}
 
 	assess_headers(msg);
 
