@@ -94,7 +94,9 @@ static void assess_message(json_t *msg)
 	json_t *spf = json_object_get(msg, "spf");
 	const char *r = str(spf, "result");
 	const char *dom = str(spf, "domain");
-	if (is(r, "pass"))
+	if (json_is_false(json_object_get(spf, "evaluated")))
+		finding_add(spf, "spf.not_evaluated", dom, "%s", str(spf, "explanation") ?: "");
+	else if (is(r, "pass"))
 		finding_add(spf, "spf.pass", dom, NULL);
 	else if (is(r, "fail"))
 		finding_add(spf, "spf.fail", dom, "%s", str(spf, "explanation") ?: "");

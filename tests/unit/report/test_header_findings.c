@@ -110,10 +110,25 @@ TEST(dmarc_findings_of_the_from_domain)
 	}
 }
 
+/* A loopback client's SPF has no verdict: the information finding, never
+ * spf.pass or another verdict's finding. */
+TEST(spf_not_evaluated_is_no_verdict)
+{
+	char *text = assessed("{\"tls\": null, \"spf\": {\"domain\": \"sender.test\", \"result\": null,"
+			      " \"evaluated\": false, \"explanation\": \"not evaluated: the client 127.0.0.1 "
+			      "is a loopback address\"}}");
+	CHECK(strstr(text, "\"spf.not_evaluated\"") != NULL);
+	CHECK(strstr(text, "\"spf.pass\"") == NULL);
+	CHECK(strstr(text, "\"spf.neutral_or_none\"") == NULL);
+	CHECK(strstr(text, "is a loopback address") != NULL);
+	free(text);
+}
+
 int main(void)
 {
 	RUN(each_header_finding_when_due);
 	RUN(arc_and_upstream_results_are_information);
 	RUN(dmarc_findings_of_the_from_domain);
+	RUN(spf_not_evaluated_is_no_verdict);
 	return harness_done();
 }
