@@ -20,7 +20,10 @@
  *	resolver, DKIM library) is read-only after start.
  *
  * DIAGNOSTICS
- *	One info line per queued job, one per test refused by the rate limits
+ *	One info line per queued job, one per test mail that gets neither a
+ *	reply nor a probe (null sender, Auto-Submitted, list or bulk mail,
+ *	mxray's own: accepted, no job, counted as tests_not_answered), one
+ *	per test refused by the rate limits
  *	([milter] rate_per_sender, rate_per_domain, rate_per_network: 450 4.7.1). When Redis cannot take the job the
  *	message is tempfailed (451 4.3.0) so the sending MTA retries (DESIGN
  *	rule 5); a per-message error never stops the program.
@@ -328,6 +331,31 @@ static int milter_queue(const json_t *job)
 	return rc;
 }
 
+/* milter_not_answered - a test mail that gets neither a reply nor a probe
+ * (reply_policy_automatic): accepted with no job, one info line, counted
+ * for operators. Nothing is lost by accepting: nobody asked for an answer,
+ * so a Redis failure here only costs the count. */
+static void milter_not_answered(SMFICTX *ctx, const milter_conn_t *c, const char *why)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+	const char *mf = c->msg.facts.mail_from ? c->msg.facts.mail_from : "";
+	char *sender = text_printable(mf, strlen(mf), MILTER_LOG_TEXT);
+	char *reason = text_printable(why, strlen(why), MILTER_LOG_TEXT);
+	log_info("%s: client %s sender <%s>: not tested, no reply and no probe: %s",
+		 qid ? qid : "milter", c->client.ip[0] ? c->client.ip : "unknown", sender, reason);
+	free(reason);
+	free(sender);
+	char err[256];
+	store_t *s = store_connect(&milter_cfg, MILTER_REDIS_TIMEOUT_MS, err, sizeof(err));
+	if (s == NULL)
+		log_error("milter: Redis %s: cannot count the unanswered test: %s",
+			  milter_cfg.redis_address, err);
+	else if (store_count(s, "tests_not_answered") != 0)
+		log_error("milter: Redis %s: cannot count the unanswered test: %s",
+			  milter_cfg.redis_address, store_last_error(s));
+	store_free(s);
+}
+
 static sfsistat milter_eom(SMFICTX *ctx)
 {
 	milter_conn_t *c = milter_conn_get(ctx);
@@ -335,6 +363,12 @@ static sfsistat milter_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	milter_msg_t *m = &c->msg;
 	if (!m->is_test) {
+		milter_msg_reset(m);
+		return SMFIS_ACCEPT;
+	}
+	char automatic[300];
+	if (reply_policy_automatic(&m->facts, milter_cfg.mail_from, automatic, sizeof(automatic))) {
+		milter_not_answered(ctx, c, automatic);
 		milter_msg_reset(m);
 		return SMFIS_ACCEPT;
 	}

@@ -1,7 +1,9 @@
 #!/bin/sh
 # milter_miltertest.sh - mxray-milter for real, driven by miltertest(8):
 # a test mail becomes one job in a real Redis stream with the documented
-# fields; a mail to another address is accepted and queues nothing; with
+# fields; a mail to another address is accepted and queues nothing;
+# null-sender, automatic, list and mxray's own mail queues nothing either
+# (counted, one log line each); with
 # Redis stopped the test mail is tempfailed with 451 4.3.0; the [milter]
 # limits on header fields and body bytes are counted and reported.
 # Self-contained: Redis and the milter on unix sockets in a temporary
@@ -117,6 +119,51 @@ then ok "job has the documented fields, printable, no body"; else notok "job has
 r=$(mail "<someone@else.test>")
 [ "$r" = "RESULT accept" ] && ok "other mail accepted" || notok "other mail accepted (got: $r)"
 [ "$(jobs)" = 1 ] && ok "other mail queues nothing" || notok "other mail queues nothing"
+
+# No reply and no probe (DESIGN rule 4): the null sender, automatic mail
+# (an Auto-Submitted: auto-replied after an Auto-Submitted: no still
+# counts), bulk and list mail, mxray's own mail. Each is accepted, queues
+# no job, logs one line and is counted; Auto-Submitted: no alone is tested.
+cat >"$dir/auto.lua" <<'LUA'
+local conn = mt.connect(SOCK, 20, 0.25)
+if conn == nil then error("cannot connect to the milter") end
+mt.negotiate(conn, nil, nil, nil)
+assert(mt.conninfo(conn, "client.sender.test", "127.0.0.1") == nil)
+assert(mt.helo(conn, "client.sender.test") == nil)
+assert(mt.mailfrom(conn, MAILFROM) == nil)
+assert(mt.rcptto(conn, "<test@mxray.test>") == nil)
+assert(mt.header(conn, "From", FROM) == nil)
+if H1 ~= "-" then assert(mt.header(conn, H1, V1) == nil) end
+if H2 ~= "-" then assert(mt.header(conn, H2, V2) == nil) end
+assert(mt.eoh(conn) == nil)
+assert(mt.bodystring(conn, "body\r\n") == nil)
+assert(mt.eom(conn) == nil)
+local r = mt.getreply(conn)
+if r == SMFIR_ACCEPT then mt.echo("RESULT accept") else mt.echo("RESULT other " .. tostring(r)) end
+mt.disconnect(conn)
+LUA
+# auto NAME MAILFROM FROM H1 V1 H2 V2 (- for no header)
+auto() {
+	r=$(miltertest -D SOCK="unix:$dir/milter.sock" -D MAILFROM="$2" -D FROM="$3" -D H1="$4" \
+		-D V1="$5" -D H2="$6" -D V2="$7" -s "$dir/auto.lua" 2>&1 | grep '^RESULT')
+	[ "$r" = "RESULT accept" ] && ok "$1: accepted" || notok "$1: accepted (got: $r)"
+}
+counted() { redis-cli -s "$dir/redis.sock" GET mxray:count:tests_not_answered; }
+before=$(jobs)
+auto "null sender" "<>" "Alice <alice@sender.test>" - - - -
+auto "auto-replied after no" "<alice@sender.test>" "alice@sender.test" \
+	Auto-Submitted no Auto-Submitted auto-replied
+auto "precedence bulk" "<alice@sender.test>" "alice@sender.test" Precedence bulk - -
+auto "list-unsubscribe" "<news@sender.test>" "news@sender.test" List-Unsubscribe "<https://sender.test/u>" - -
+auto "mxray's own mail" "<bounce@other.test>" '"x" <mxray@localhost>' - - - -
+[ "$(jobs)" = "$before" ] && ok "automatic mail queues no job" || notok "automatic mail queues no job (XLEN $(jobs), was $before)"
+[ "$(counted)" = 5 ] && ok "each counted as tests_not_answered" || notok "tests_not_answered = '$(counted)', want 5"
+for why in "null sender" "Auto-Submitted: auto-replied" "Precedence: bulk" "List-Unsubscribe present" "sent by mxray itself"; do
+	grep -q "not tested, no reply and no probe: $why" "$dir/milter.log" && ok "logged: $why" ||
+		notok "logged: $why"
+done
+auto "auto-submitted no" "<alice@sender.test>" "alice@sender.test" Auto-Submitted no - -
+[ "$(jobs)" = $((before + 1)) ] && ok "Auto-Submitted: no is tested" || notok "Auto-Submitted: no is tested (XLEN $(jobs))"
 
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null; redis_pid=
 r=$(mail "<test@mxray.test>")

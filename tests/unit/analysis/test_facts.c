@@ -242,28 +242,84 @@ TEST(plaintext_mail_has_null_tls)
 	message_facts_clear(&m);
 }
 
-TEST(null_sender_probes_the_from_domain_and_has_no_reply_to)
+/* DESIGN rule 4: no reply and no probe for the null sender or for mail the
+ * reply policy marks "probe": false: no job at all, the reason in err. The
+ * report domain (mxray analyze) is still the From domain. */
+TEST(null_sender_and_automatic_mail_get_no_job)
 {
 	client_facts_t c;
 	message_facts_t m;
-	char err[256];
+	char err[256] = "";
 	sample(&c, &m);
 	message_facts_set_mail_from(&m, "<>");
 	CHECK(message_facts_null_sender(&m));
-	json_t *job = message_job_new(&c, &m, err, sizeof(err));
-	CHECK(job != NULL);
-	CHECK_STR(jstr(job, "domain"), "sender.test");
-	CHECK(json_is_null(json_object_get(job, "reply_to")));
-	CHECK_STR(jstr(json_object_get(job, "message"), "mail_from"), "");
-	json_decref(job);
-
-	/* Null sender and no usable From: nothing to probe, no job. */
-	free(m.from);
-	m.from = strdup("Undisclosed recipients");
-	err[0] = '\0';
 	CHECK(message_job_new(&c, &m, err, sizeof(err)) == NULL);
 	CHECK(strstr(err, "null sender") != NULL);
+	char *d = message_facts_domain(&m);
+	CHECK_STR(d, "sender.test");
+	free(d);
 	client_facts_clear(&c);
+	message_facts_clear(&m);
+
+	sample(&c, &m);
+	m.reply_policy = json_pack("{sbsbss}", "reply", 0, "probe", 0, "reason",
+				   "Auto-Submitted: auto-replied (RFC 3834: no replies to automatic mail)");
+	err[0] = '\0';
+	CHECK(message_job_new(&c, &m, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "Auto-Submitted: auto-replied") != NULL);
+	/* a reply refused for want of authentication still probes */
+	json_decref(m.reply_policy);
+	m.reply_policy = json_pack("{sbsbss}", "reply", 0, "probe", 1, "reason", "not authenticated");
+	json_t *job = message_job_new(&c, &m, err, sizeof(err));
+	CHECK(job != NULL);
+	CHECK(json_is_null(json_object_get(job, "reply_to")));
+	json_decref(job);
+	client_facts_clear(&c);
+	message_facts_clear(&m);
+}
+
+/* Any Auto-Submitted or Precedence field that makes the mail automatic
+ * wins, wherever it stands; List-Unsubscribe makes mail bulk for the
+ * header checks and for the reply policy alike. */
+TEST(automatic_fields_win_whatever_their_order)
+{
+	static const struct { const char *n1, *v1, *n2, *v2, *want_auto, *want_prec; } t[] = {
+		{ "Auto-Submitted", "no", "Auto-Submitted", "auto-replied", "auto-replied", NULL },
+		{ "Auto-Submitted", "auto-generated", "Auto-Submitted", "no", "auto-generated", NULL },
+		{ "Auto-Submitted", "No (comment)", "Auto-Submitted", "no", "No (comment)", NULL },
+		{ "Precedence", "first-class", "Precedence", "bulk", NULL, "bulk" },
+		{ "Precedence", "junk", "Precedence", "normal", NULL, "junk" },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		message_facts_t m;
+		message_facts_init(&m);
+		message_facts_header(&m, t[i].n1, t[i].v1);
+		message_facts_header(&m, t[i].n2, t[i].v2);
+		if (t[i].want_auto)
+			CHECK_STR(m.auto_submitted, t[i].want_auto);
+		if (t[i].want_prec)
+			CHECK_STR(m.precedence, t[i].want_prec);
+		message_facts_clear(&m);
+	}
+	CHECK_INT(facts_auto_submitted("no"), 0);
+	CHECK_INT(facts_auto_submitted(" NO ;x"), 0);
+	CHECK_INT(facts_auto_submitted("auto-notified"), 1);
+	CHECK_INT(facts_auto_submitted(""), 1);	/* malformed: automatic */
+	CHECK_INT(facts_auto_submitted(NULL), 0);
+	CHECK_INT(facts_precedence_bulk("List"), 1);
+	CHECK_INT(facts_precedence_bulk("bulky"), 0);
+
+	message_facts_t m;
+	message_facts_init(&m);
+	message_facts_header(&m, "List-Unsubscribe", "<mailto:u@sender.test>");
+	char why[100];
+	CHECK_INT(message_facts_list_mail(&m, why, sizeof(why)), 1);
+	CHECK(strstr(why, "List-Unsubscribe") != NULL);
+	client_facts_t c;
+	client_facts_init(&c);
+	json_t *o = message_facts_json(&c, &m, NULL);
+	CHECK(json_is_true(json_object_get(json_object_get(o, "headers"), "bulk")));
+	json_decref(o);
 	message_facts_clear(&m);
 }
 
@@ -364,7 +420,8 @@ int main(void)
 	RUN(address_list_parse_keeps_mailboxes);
 	RUN(job_has_the_documented_fields);
 	RUN(plaintext_mail_has_null_tls);
-	RUN(null_sender_probes_the_from_domain_and_has_no_reply_to);
+	RUN(null_sender_and_automatic_mail_get_no_job);
+	RUN(automatic_fields_win_whatever_their_order);
 	RUN(envelope_domain_is_lowercased_and_preferred_over_from);
 	RUN(hostile_text_becomes_printable);
 	RUN(received_headers_are_bounded_in_count_and_size);
