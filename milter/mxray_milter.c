@@ -30,7 +30,8 @@
  *
  * BUGS
  *	A new Redis connection per test message (fine at test-mail rates).
- *	libspf2 never runs in this process: spf_sandbox.h (CVE-2023-42118).
+ *	libspf2 never runs in this process: spf_sandbox.h (CVE-2023-42118);
+ *	its keeper is forked before the listening socket exists.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -38,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -488,6 +490,19 @@ int main(int argc, char **argv)
 	if (milter_dkim == NULL)
 		log_fatal("dkim: %s", err);
 	spf_check_init();
+	/* The SPF keeper is forked now: this process has one thread (smfi_main
+	 * starts the pool later) and no listening socket yet, so neither it
+	 * nor any libspf2 child can accept a Postfix session. It gives up
+	 * root for [milter] user, or for nobody when that is empty. */
+	const char *spf_user = milter_cfg.milter_user && milter_cfg.milter_user[0]
+			       ? milter_cfg.milter_user : geteuid() == 0 ? "nobody" : NULL;
+	spf_sandbox_opts_t spf_opts = { .timeout_ms = milter_cfg.command_timeout_ms,
+					.user = spf_user };
+	milter_spf = spf_sandbox_start_opts(&milter_dns, &spf_opts, err, sizeof(err));
+	if (milter_spf == NULL)
+		log_fatal("spf: cannot start the SPF helper process: %s", err);
+	if (spf_user)
+		log_info("spf: the SPF helper processes run as %s", spf_user);
 
 	/* Not fatal: Redis may come later; until then tests are tempfailed. */
 	store_t *probe = store_connect(&milter_cfg, MILTER_REDIS_TIMEOUT_MS, err, sizeof(err));
@@ -504,11 +519,6 @@ int main(int argc, char **argv)
 		log_fatal("cannot listen on %s (in use? permissions?)", milter_cfg.milter_socket);
 	log_info("listening on %s", milter_cfg.milter_socket);
 	daemon_drop_privileges(milter_cfg.milter_user, "[milter] user");
-	/* Forked now, while this process has a single thread (smfi_main starts
-	 * the pool), and after the drop, so the SPF children are unprivileged. */
-	milter_spf = spf_sandbox_start(&milter_dns, milter_cfg.command_timeout_ms, err, sizeof(err));
-	if (milter_spf == NULL)
-		log_fatal("spf: cannot start the SPF helper process: %s", err);
 	int rc = smfi_main();
 	log_info("stopping (libmilter returned %d)", rc);
 

@@ -46,6 +46,51 @@ for _ in $(seq 50); do
 	sleep 0.3
 done
 
+# The SPF keeper and helper (spf_sandbox.h): forked before the milter's
+# listening socket existed, so neither holds it (the milter does); run as
+# nobody although the milter runs as root with no [milter] user.
+if python3 - "$milter_pid" <<'PY'
+import os, sys
+milter = int(sys.argv[1])
+def children(p):
+    return [int(x) for x in open("/proc/%d/task/%d/children" % (p, p)).read().split()]
+def listening():
+    ino = set()
+    for line in open("/proc/net/unix").readlines()[1:]:
+        f = line.split()
+        if int(f[3], 16) & 0x10000:          # __SO_ACCEPTCON: a listening socket
+            ino.add(f[6])
+    for t in ("tcp", "tcp6"):
+        for line in open("/proc/net/" + t).readlines()[1:]:
+            f = line.split()
+            if f[3] == "0A":
+                ino.add(f[9])
+    return ino
+def sockets(p):
+    out = set()
+    for fd in os.listdir("/proc/%d/fd" % p):
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (p, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:["):
+            out.add(t[8:-1])
+    return out
+def uid(p):
+    for line in open("/proc/%d/status" % p):
+        if line.startswith("Uid:"):
+            return int(line.split()[1])
+keeper, = children(milter)
+helper, = children(keeper)
+lis = listening()
+assert sockets(milter) & lis, "the milter holds no listening socket: the check would be blind"
+assert not sockets(keeper) & lis, ("keeper", sockets(keeper) & lis)
+assert not sockets(helper) & lis, ("helper", sockets(helper) & lis)
+assert uid(milter) == 0 and uid(keeper) == 65534 and uid(helper) == 65534, \
+    (uid(milter), uid(keeper), uid(helper))
+PY
+then ok "SPF helper holds no listening socket and runs as nobody"; else notok "SPF helper isolation"; fi
+
 # mail RCPT: one SMTP transaction; prints RESULT accept|replycode|other.
 cat >"$dir/mail.lua" <<'LUA'
 local conn = mt.connect(SOCK, 20, 0.25)
