@@ -139,7 +139,9 @@ static void analyze_message(const char *text, size_t len, message_facts_t *m, dk
 		}
 		if (!message_limits_header(&m->limits, name, value.data))
 			continue;	/* counted and reported, not read */
-		dkim_verify_header(v, name, value.data, 1);
+		size_t too_long = dkim_verify_header(v, name, value.data, 1);
+		if (too_long > 0)
+			message_limits_dkim_skip(&m->limits, name, too_long);
 		message_facts_header(m, name, value.data);
 	}
 	strbuf_free(&value);

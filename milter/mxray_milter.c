@@ -271,7 +271,9 @@ static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
 	}
 	if (!message_limits_header(&c->msg.facts.limits, name, value))
 		return SMFIS_CONTINUE;	/* counted and reported, not read */
-	dkim_verify_header(c->msg.dkim, name, value, c->lead_space_kept);
+	size_t too_long = dkim_verify_header(c->msg.dkim, name, value, c->lead_space_kept);
+	if (too_long > 0)
+		message_limits_dkim_skip(&c->msg.facts.limits, name, too_long);
 	message_facts_header(&c->msg.facts, name, value);
 	return SMFIS_CONTINUE;
 }
