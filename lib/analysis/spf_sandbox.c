@@ -429,6 +429,7 @@ json_t *spf_sandbox_run(spf_sandbox_t *sb, const char *client_ip, const char *he
 	free(text);
 	json_t *spf = NULL;
 	char status[300] = "";
+	int ended = 0;	/* end of file seen: the child and the helper are done */
 	char *buf = malloc(SPF_SANDBOX_ANSWER_MAX + 2);
 	while (sent == 0 && buf != NULL) {
 		long long left = deadline - clock_ms();
@@ -438,8 +439,10 @@ json_t *spf_sandbox_run(spf_sandbox_t *sb, const char *client_ip, const char *he
 		ssize_t n = recv(ch[0], buf, SPF_SANDBOX_ANSWER_MAX + 1, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			break;	/* end of file: the child and the helper are done */
+		if (n <= 0) {
+			ended = n == 0;
+			break;
+		}
 		buf[n] = '\0';
 		if (buf[0] == 'A' && spf == NULL && n <= SPF_SANDBOX_ANSWER_MAX) {
 			spf = json_loads(buf + 1, 0, NULL);
@@ -460,6 +463,11 @@ json_t *spf_sandbox_run(spf_sandbox_t *sb, const char *client_ip, const char *he
 		if (strstr(status, "crashed"))
 			log_warn("spf: %s", status);
 		return sandbox_error(status);
+	}
+	if (ended) {
+		/* the child ended without an answer, or the helper died with it */
+		log_warn("spf: the SPF evaluation ended without an answer");
+		return sandbox_error("SPF evaluation gave no answer");
 	}
 	if (sent != 0)
 		log_error("spf: cannot reach the SPF helper: %s", strerror(send_errno));
