@@ -18,6 +18,7 @@
  * Exit 0 when a report was produced, 1 when it could not be (config,
  * resolver, unreadable file, no domain in the message), 2 on usage errors.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,18 +68,18 @@ static int analyze_read(const char *path, strbuf_t *buf, char *err, size_t errle
 {
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (in == NULL) {
-		snprintf(err, errlen, "cannot open %s", path);
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return -1;
 	}
 	char chunk[8192];
 	size_t n;
 	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0 && buf->len <= ANALYZE_MAX_BYTES)
 		strbuf_append(buf, chunk, n);
-	int bad = ferror(in);
+	int bad = ferror(in), bad_errno = errno;
 	if (in != stdin)
 		fclose(in);
 	if (bad) {
-		snprintf(err, errlen, "cannot read %s", path);
+		snprintf(err, errlen, "cannot read %s: %s", path, strerror(bad_errno));
 		return -1;
 	}
 	if (buf->len > ANALYZE_MAX_BYTES) {
@@ -139,7 +140,9 @@ static void analyze_message(const char *text, size_t len, message_facts_t *m, dk
 		}
 		if (!message_limits_header(&m->limits, name, value.data))
 			continue;	/* counted and reported, not read */
-		dkim_verify_header(v, name, value.data, 1);
+		size_t too_long = dkim_verify_header(v, name, value.data, 1);
+		if (too_long > 0)
+			message_limits_dkim_skip(&m->limits, name, too_long);
 		message_facts_header(m, name, value.data);
 	}
 	strbuf_free(&value);
@@ -315,6 +318,12 @@ int cli_analyze(int argc, char **argv)
 	}
 	o.path = argv[optind];
 	log_init("mxray", LOG_DEST_STDERR, o.verbose);
+	netaddr_t ip;
+	if (o.client_ip && netaddr_parse(o.client_ip, &ip) != 0) {
+		/* a usage error, like an unknown option: nothing was tried */
+		fprintf(stderr, "mxray analyze: --client-ip %.80s is not an IP address\n", o.client_ip);
+		return 2;
+	}
 
 	mxray_config_t cfg;
 	char err[1024];

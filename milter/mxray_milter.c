@@ -20,14 +20,18 @@
  *	resolver, DKIM library) is read-only after start.
  *
  * DIAGNOSTICS
- *	One info line per queued job, one per test refused by the rate limits
+ *	One info line per queued job, one per test mail that gets neither a
+ *	reply nor a probe (null sender, Auto-Submitted, list or bulk mail,
+ *	mxray's own: accepted, no job, counted as tests_not_answered), one
+ *	per test refused by the rate limits
  *	([milter] rate_per_sender, rate_per_domain, rate_per_network: 450 4.7.1). When Redis cannot take the job the
  *	message is tempfailed (451 4.3.0) so the sending MTA retries (DESIGN
  *	rule 5); a per-message error never stops the program.
  *
  * BUGS
  *	A new Redis connection per test message (fine at test-mail rates).
- *	libspf2 never runs in this process: spf_sandbox.h (CVE-2023-42118).
+ *	libspf2 never runs in this process: spf_sandbox.h (CVE-2023-42118);
+ *	its keeper is forked before the listening socket exists.
  */
 #include <getopt.h>
 #include <stdbool.h>
@@ -35,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <libmilter/mfapi.h>
 
@@ -266,7 +271,9 @@ static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
 	}
 	if (!message_limits_header(&c->msg.facts.limits, name, value))
 		return SMFIS_CONTINUE;	/* counted and reported, not read */
-	dkim_verify_header(c->msg.dkim, name, value, c->lead_space_kept);
+	size_t too_long = dkim_verify_header(c->msg.dkim, name, value, c->lead_space_kept);
+	if (too_long > 0)
+		message_limits_dkim_skip(&c->msg.facts.limits, name, too_long);
 	message_facts_header(&c->msg.facts, name, value);
 	return SMFIS_CONTINUE;
 }
@@ -328,6 +335,31 @@ static int milter_queue(const json_t *job)
 	return rc;
 }
 
+/* milter_not_answered - a test mail that gets neither a reply nor a probe
+ * (reply_policy_automatic): accepted with no job, one info line, counted
+ * for operators. Nothing is lost by accepting: nobody asked for an answer,
+ * so a Redis failure here only costs the count. */
+static void milter_not_answered(SMFICTX *ctx, const milter_conn_t *c, const char *why)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+	const char *mf = c->msg.facts.mail_from ? c->msg.facts.mail_from : "";
+	char *sender = text_printable(mf, strlen(mf), MILTER_LOG_TEXT);
+	char *reason = text_printable(why, strlen(why), MILTER_LOG_TEXT);
+	log_info("%s: client %s sender <%s>: not tested, no reply and no probe: %s",
+		 qid ? qid : "milter", c->client.ip[0] ? c->client.ip : "unknown", sender, reason);
+	free(reason);
+	free(sender);
+	char err[256];
+	store_t *s = store_connect(&milter_cfg, MILTER_REDIS_TIMEOUT_MS, err, sizeof(err));
+	if (s == NULL)
+		log_error("milter: Redis %s: cannot count the unanswered test: %s",
+			  milter_cfg.redis_address, err);
+	else if (store_count(s, "tests_not_answered") != 0)
+		log_error("milter: Redis %s: cannot count the unanswered test: %s",
+			  milter_cfg.redis_address, store_last_error(s));
+	store_free(s);
+}
+
 static sfsistat milter_eom(SMFICTX *ctx)
 {
 	milter_conn_t *c = milter_conn_get(ctx);
@@ -335,6 +367,12 @@ static sfsistat milter_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	milter_msg_t *m = &c->msg;
 	if (!m->is_test) {
+		milter_msg_reset(m);
+		return SMFIS_ACCEPT;
+	}
+	char automatic[300];
+	if (reply_policy_automatic(&m->facts, milter_cfg.mail_from, automatic, sizeof(automatic))) {
+		milter_not_answered(ctx, c, automatic);
 		milter_msg_reset(m);
 		return SMFIS_ACCEPT;
 	}
@@ -454,6 +492,19 @@ int main(int argc, char **argv)
 	if (milter_dkim == NULL)
 		log_fatal("dkim: %s", err);
 	spf_check_init();
+	/* The SPF keeper is forked now: this process has one thread (smfi_main
+	 * starts the pool later) and no listening socket yet, so neither it
+	 * nor any libspf2 child can accept a Postfix session. It gives up
+	 * root for [milter] user, or for nobody when that is empty. */
+	const char *spf_user = milter_cfg.milter_user && milter_cfg.milter_user[0]
+			       ? milter_cfg.milter_user : geteuid() == 0 ? "nobody" : NULL;
+	spf_sandbox_opts_t spf_opts = { .timeout_ms = milter_cfg.command_timeout_ms,
+					.user = spf_user };
+	milter_spf = spf_sandbox_start_opts(&milter_dns, &spf_opts, err, sizeof(err));
+	if (milter_spf == NULL)
+		log_fatal("spf: cannot start the SPF helper process: %s", err);
+	if (spf_user)
+		log_info("spf: the SPF helper processes run as %s", spf_user);
 
 	/* Not fatal: Redis may come later; until then tests are tempfailed. */
 	store_t *probe = store_connect(&milter_cfg, MILTER_REDIS_TIMEOUT_MS, err, sizeof(err));
@@ -470,11 +521,6 @@ int main(int argc, char **argv)
 		log_fatal("cannot listen on %s (in use? permissions?)", milter_cfg.milter_socket);
 	log_info("listening on %s", milter_cfg.milter_socket);
 	daemon_drop_privileges(milter_cfg.milter_user, "[milter] user");
-	/* Forked now, while this process has a single thread (smfi_main starts
-	 * the pool), and after the drop, so the SPF children are unprivileged. */
-	milter_spf = spf_sandbox_start(&milter_dns, milter_cfg.command_timeout_ms, err, sizeof(err));
-	if (milter_spf == NULL)
-		log_fatal("spf: cannot start the SPF helper process: %s", err);
 	int rc = smfi_main();
 	log_info("stopping (libmilter returned %d)", rc);
 

@@ -31,7 +31,10 @@
 #include "mail/finding.h"
 #include "mail/record.h"
 
-#define DKIM_VERIFY_HEADER_MAX 65536	/* longer fields are not fed */
+/* libopendkim's verifier keeps a field in a buffer of 65536 bytes with
+ * its NUL (MAXBUFRSZ) and silently hashes nothing of a longer one, which
+ * fails every signature over it. Such a field is not fed; the caller
+ * counts it (message_limits_dkim_skip) and those signatures are neutral. */
 
 struct dkim_verify_lib {
 	DKIM_LIB *lib;
@@ -188,11 +191,11 @@ dkim_verify_t *dkim_verify_new(dkim_verify_lib_t *lib, const char *id, char *err
 	return v;
 }
 
-void dkim_verify_header(dkim_verify_t *v, const char *name, const char *value,
-			int lead_space_kept)
+size_t dkim_verify_header(dkim_verify_t *v, const char *name, const char *value,
+			  int lead_space_kept)
 {
 	if (v == NULL || v->eoh_done || name == NULL || value == NULL)
-		return;
+		return 0;	/* nothing to verify: nothing left out */
 	strbuf_reset(&v->line);
 	strbuf_printf(&v->line, "%s:%s", name, lead_space_kept ? "" : " ");
 	/* Postfix hands folded header values over with bare LF; the signer
@@ -204,9 +207,10 @@ void dkim_verify_header(dkim_verify_t *v, const char *name, const char *value,
 		strbuf_append(&v->line, p, 1);
 	}
 	if (v->line.len > DKIM_VERIFY_HEADER_MAX)
-		return;
+		return v->line.len;
 	/* A malformed field is libopendkim's to judge; not our error. */
 	(void)dkim_header(v->dkim, (u_char *)v->line.data, v->line.len);
+	return 0;
 }
 
 void dkim_verify_eoh(dkim_verify_t *v)

@@ -19,6 +19,8 @@
 
 #include <stddef.h>
 #include <jansson.h>
+
+#define DKIM_VERIFY_HEADER_MAX 65535	/* bytes of "Name: value" libopendkim verifies */
 #include "analysis/analysis_dns.h"
 
 typedef struct dkim_verify_lib dkim_verify_lib_t;
@@ -34,9 +36,13 @@ void *dkim_verify_lib_handle(dkim_verify_lib_t *lib);
 /* dkim_verify_new - a verifier for one message; id names it in logs. */
 dkim_verify_t *dkim_verify_new(dkim_verify_lib_t *lib, const char *id, char *err, size_t errlen);
 /* dkim_verify_header - one header field as the MTA gave it: value with its
- * leading white space when lead_space_kept, else "name: value" is built. */
-void dkim_verify_header(dkim_verify_t *v, const char *name, const char *value,
-			int lead_space_kept);
+ * leading white space when lead_space_kept, else "name: value" is built.
+ * 0 when fed; else its length with CRLF line ends, longer than
+ * DKIM_VERIFY_HEADER_MAX: the caller counts that with
+ * message_limits_dkim_skip, so a signature over it is neutral, never a
+ * false fail. */
+size_t dkim_verify_header(dkim_verify_t *v, const char *name, const char *value,
+			  int lead_space_kept);
 void dkim_verify_eoh(dkim_verify_t *v);
 /* dkim_verify_body - a chunk of the body (CRLF line ends), hashed only. */
 void dkim_verify_body(dkim_verify_t *v, const unsigned char *buf, size_t len);

@@ -166,7 +166,8 @@ static char *txt_string(const unsigned char *d, size_t len)
 }
 
 /* lookup_at - the DMARC records at _dmarc.<name>: 1 found (exactly one),
- * 0 none, -1 temperror; sets *record (malloc'd) and dnssec. */
+ * 0 none, -1 temperror, -2 several (RFC 7489 6.6.3: discovery ends, no
+ * policy); sets *record (malloc'd) and dnssec. */
 static int lookup_at(const analysis_dns_t *dns, const char *name, char **record, json_t *obj)
 {
 	char q[300], err[256];
@@ -191,12 +192,14 @@ static int lookup_at(const analysis_dns_t *dns, const char *name, char **record,
 			}
 		}
 		if (found > 1) {
-			problem(obj, "%s", "more than one v=DMARC1 record: receivers ignore them all");
+			problem(obj, "%d v=DMARC1 records at _dmarc.%s: receivers ignore them all and "
+				"apply no DMARC policy (RFC 7489 6.6.3)", found, name);
 			free(*record);
 			*record = NULL;
-			found = 0;
+			rc = -2;
+		} else {
+			rc = found ? 1 : 0;
 		}
-		rc = found ? 1 : 0;
 		if (rc)
 			json_object_set_new(obj, "dnssec", json_string(dnssec_status_name(a->dnssec)));
 	}
@@ -288,7 +291,11 @@ json_t *dmarc_lookup(const analysis_dns_t *dns, const char *domain)
 		where = org;
 		rc = lookup_at(dns, org, &record, obj);
 	}
-	if (rc < 0) {
+	if (rc == -2) {
+		/* no fallback to the organizational domain: discovery ended here */
+		json_object_set_new(obj, "outcome", json_string("invalid"));
+		record_set_text(obj, "record_domain", where);
+	} else if (rc < 0) {
 		json_object_set_new(obj, "outcome", json_string("temperror"));
 	} else if (rc == 0) {
 		json_object_set_new(obj, "outcome", json_string("none"));
@@ -317,45 +324,168 @@ void dmarc_add_to_report(const analysis_dns_t *dns, json_t *report)
 		json_object_set_new(msg, "dmarc", ev);
 }
 
+/* alignment_name - how identifier domain d aligns with the From domain:
+ * "strict" (the same name), "relaxed" (the same organizational domain
+ * only) or "none". */
+static const char *alignment_name(const char *d, const char *from_domain)
+{
+	if (d == NULL)
+		return "none";
+	if (dmarc_aligned(d, from_domain, 1))
+		return "strict";
+	return dmarc_aligned(d, from_domain, 0) ? "relaxed" : "none";
+}
+
+/* counts_for - an alignment meets the record's mode (adkim=/aspf=). */
+static int counts_for(const char *alignment, int strict)
+{
+	return strcmp(alignment, "strict") == 0 || (!strict && strcmp(alignment, "relaxed") == 0);
+}
+
+/* domain_exists - RFC 9091 2.1: 0 when A, AAAA and MX all answer NXDOMAIN
+ * or NODATA (a non-existent domain), 1 when any has data, -1 when any
+ * lookup failed or was bogus (unknown: np= is not applied). */
+static int domain_exists(const analysis_dns_t *dns, const char *domain)
+{
+	static const int types[] = { ns_t_a, ns_t_aaaa, ns_t_mx };
+	int unknown = 0;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		char err[256];
+		dns_answer_t *a = NULL;
+		if (dns->query(dns->arg, domain, types[i], &a, err, sizeof(err)) != 0 || a == NULL) {
+			unknown = 1;
+			continue;
+		}
+		if (a->dnssec == DNSSEC_BOGUS || a->outcome == DNS_SERVFAIL)
+			unknown = 1;
+		else if (a->outcome == DNS_OK && a->count > 0) {
+			dns_answer_free(a);
+			return 1;
+		}
+		dns_answer_free(a);
+	}
+	return unknown ? -1 : 0;
+}
+
+/* no_author_domain - the evaluation of a message whose From gives no one
+ * domain (RFC 7489 6.6.1): nothing to look up; receivers typically
+ * reject such mail. */
+static json_t *no_author_domain(const char *why)
+{
+	json_t *d = json_object();
+	json_object_set_new(d, "domain", json_null());
+	json_object_set_new(d, "outcome", json_null());
+	json_object_set_new(d, "spf_aligned", json_false());
+	json_object_set_new(d, "dkim_aligned", json_false());
+	json_object_set_new(d, "dkim_signatures", json_array());
+	json_object_set_new(d, "result", json_string("permerror"));
+	record_set_text(d, "reason", why);
+	return d;
+}
+
 json_t *dmarc_evaluate(const analysis_dns_t *dns, const json_t *message)
 {
 	const char *from = json_string_value(json_object_get(message, "from"));
-	char *from_domain = from ? address_header_domain(from) : NULL;
+	char why[300] = "the message has no From field";
+	char *from_domain = from ? address_author_domain(from, why, sizeof(why)) : NULL;
 	if (from_domain == NULL)
-		return NULL;
+		return no_author_domain(why);
 	json_t *d = dmarc_lookup(dns, from_domain);
 	const char *outcome = json_string_value(json_object_get(d, "outcome"));
 	int strict_spf = strcmp(json_string_value(json_object_get(d, "aspf")) ?: "", "strict") == 0;
 	int strict_dkim = strcmp(json_string_value(json_object_get(d, "adkim")) ?: "", "strict") == 0;
 
+	/* SPF: the MAIL FROM (or HELO) identity's domain against From */
 	json_t *spf = json_object_get(message, "spf");
-	int spf_aligned = strcmp(json_string_value(json_object_get(spf, "result")) ?: "", "pass") == 0 &&
-			  dmarc_aligned(json_string_value(json_object_get(spf, "domain")), from_domain, strict_spf);
+	const char *spf_result = json_string_value(json_object_get(spf, "result")) ?: "";
+	const char *spf_al = alignment_name(json_string_value(json_object_get(spf, "domain")), from_domain);
+	int spf_counts = counts_for(spf_al, strict_spf);
+	int spf_aligned = spf_counts && strcmp(spf_result, "pass") == 0;
+	int temp = spf_counts && strcmp(spf_result, "temperror") == 0;
+	char temp_why[300] = "";
+	if (temp)
+		snprintf(temp_why, sizeof(temp_why), "SPF of the aligned envelope domain had a temporary error");
+	json_object_set_new(d, "spf_alignment", json_string(spf_al));
+
+	/* DKIM: every signature on its own (RFC 7489 3.1.1, 4.2) */
 	int dkim_aligned = 0;
+	json_t *sigs = json_array();
 	size_t i;
 	json_t *sig;
-	json_array_foreach(json_object_get(message, "dkim"), i, sig)
-		if (strcmp(json_string_value(json_object_get(sig, "result")) ?: "", "pass") == 0 &&
-		    dmarc_aligned(json_string_value(json_object_get(sig, "domain")), from_domain, strict_dkim))
-			dkim_aligned = 1;
+	json_array_foreach(json_object_get(message, "dkim"), i, sig) {
+		const char *sd = json_string_value(json_object_get(sig, "domain"));
+		const char *r = json_string_value(json_object_get(sig, "result")) ?: "";
+		const char *al = alignment_name(sd, from_domain);
+		int counts = counts_for(al, strict_dkim);
+		int passes = counts && strcmp(r, "pass") == 0;
+		dkim_aligned |= passes;
+		if (counts && strcmp(r, "temperror") == 0 && !temp) {
+			temp = 1;
+			snprintf(temp_why, sizeof(temp_why),
+				 "the DKIM signature of aligned d=%.200s had a temporary error", sd ? sd : "?");
+		}
+		json_t *o = json_object();
+		record_set_text(o, "domain", sd);
+		record_set_text(o, "selector", json_string_value(json_object_get(sig, "selector")));
+		record_set_text(o, "result", r);
+		json_object_set_new(o, "alignment", json_string(al));
+		/* counts toward DMARC: passes and aligned as the adkim= mode asks */
+		json_object_set_new(o, "aligned", json_boolean(counts));
+		json_object_set_new(o, "counts", json_boolean(passes));
+		json_array_append_new(sigs, o);
+	}
+	json_object_set_new(d, "dkim_signatures", sigs);
 	json_object_set_new(d, "spf_aligned", json_boolean(spf_aligned));
 	json_object_set_new(d, "dkim_aligned", json_boolean(dkim_aligned));
 
 	const char *result = "none";
-	if (strcmp(outcome, "temperror") == 0)
+	const char *reason = NULL;
+	char buf[400];
+	if (strcmp(outcome, "temperror") == 0) {
 		result = "temperror";
-	else if (strcmp(outcome, "invalid") == 0)
+		reason = "the DMARC record could not be looked up (DNS failure or DNSSEC bogus)";
+	} else if (strcmp(outcome, "invalid") == 0) {
 		result = "permerror";
-	else if (strcmp(outcome, "found") == 0)
-		result = spf_aligned || dkim_aligned ? "pass" : "fail";
+		reason = "the DMARC record is not usable, so no policy applies (see problems)";
+	} else if (strcmp(outcome, "found") == 0) {
+		if (spf_aligned || dkim_aligned) {
+			result = "pass";
+		} else if (temp) {
+			/* RFC 7489 6.6.2: an aligned identifier that could not be
+			 * checked may still pass on a retry; no policy is applied. */
+			result = "temperror";
+			snprintf(buf, sizeof(buf), "%s and nothing aligned passed: a retry may pass", temp_why);
+			reason = buf;
+		} else {
+			result = "fail";
+			snprintf(buf, sizeof(buf), "no passing identifier aligned with %.200s (%s): SPF %s "
+				 "(%s alignment), %zu DKIM signature(s), none passing and aligned",
+				 from_domain, strict_dkim || strict_spf ? "strict mode in part" : "relaxed",
+				 spf_result[0] ? spf_result : "not evaluated", spf_al,
+				 json_array_size(json_object_get(d, "dkim_signatures")));
+			reason = buf;
+		}
+	} else {
+		snprintf(buf, sizeof(buf), "neither _dmarc.%.200s nor its organizational domain publishes a DMARC record",
+			 from_domain);
+		reason = buf;
+	}
 	json_object_set_new(d, "result", json_string(result));
+	record_set_text(d, "reason", reason);
 	if (strcmp(result, "fail") == 0) {
-		/* The organizational record's sp= governs a subdomain. */
+		/* A subdomain without a record of its own gets the organizational
+		 * record's sp=, and np= when it does not exist (RFC 9091). */
 		const char *rd = json_string_value(json_object_get(d, "record_domain"));
+		const char *p = json_string_value(json_object_get(d, "policy")) ?: "none";
 		const char *sp = json_string_value(json_object_get(d, "subdomain_policy"));
-		int sub = rd && strcasecmp(rd, from_domain) != 0;
-		json_object_set_new(d, "applied_policy",
-				    json_string(sub && sp ? sp : json_string_value(json_object_get(d, "policy")) ?: "none"));
+		const char *np = json_string_value(json_object_get(d, "nonexistent_policy"));
+		const char *applied = p;
+		if (rd && strcasecmp(rd, from_domain) != 0) {
+			int exists = domain_exists(dns, from_domain);
+			json_object_set_new(d, "from_domain_exists", exists < 0 ? json_null() : json_boolean(exists));
+			applied = exists == 0 && np ? np : sp ? sp : p;
+		}
+		json_object_set_new(d, "applied_policy", json_string(applied));
 	}
 	free(from_domain);
 	return d;

@@ -4,9 +4,13 @@
  * mode and for public suffixes).
  *
  * dmarc_lookup finds and parses the policy that governs a domain:
- * _dmarc.<domain>, else _dmarc.<organizational domain>. dmarc_evaluate
- * adds the alignment of the message's SPF and DKIM results with its
- * RFC5322.From domain, and the DMARC result. All DNS goes through
+ * _dmarc.<domain>, else _dmarc.<organizational domain>; several records
+ * at a name end discovery there (RFC 7489 6.6.3). dmarc_evaluate adds the
+ * alignment of the message's SPF result and of each DKIM signature with
+ * its RFC5322.From domain (address_author_domain), the DMARC result
+ * (temperror when an aligned check failed temporarily and nothing aligned
+ * passed) and the policy a receiver applies (p=, sp=, or np= of RFC 9091
+ * for a subdomain that does not exist). All DNS goes through
  * analysis_dns_t; a bogus or failed lookup is a temperror, never "none".
  */
 #ifndef MXRAY_ANALYSIS_DMARC_H
@@ -29,9 +33,11 @@ int dmarc_parse(const char *record, json_t *obj);
  * "problems","outcome"}: outcome is "found", "none" or "temperror". */
 json_t *dmarc_lookup(const analysis_dns_t *dns, const char *domain);
 /* dmarc_evaluate - the "dmarc" object for a message: dmarc_lookup of the
- * From domain plus spf_aligned, dkim_aligned, result (pass, fail, none,
- * temperror, permerror) and applied_policy. message is the report's
- * "message" object. NULL when the message has no usable From domain. */
+ * From domain plus spf_aligned, spf_alignment, dkim_aligned,
+ * dkim_signatures, result (pass, fail, none, temperror, permerror),
+ * reason, applied_policy and from_domain_exists (docs/report-format.md).
+ * message is the report's "message" object. Without one From domain:
+ * result permerror, domain null, the reason. */
 json_t *dmarc_evaluate(const analysis_dns_t *dns, const json_t *message);
 
 /* dmarc_add_to_report - the probed domain's policy as report.dns.dmarc

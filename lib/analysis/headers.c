@@ -2,15 +2,18 @@
  * headers.c - address counts, Authentication-Results and ARC fields (see
  * headers.h).
  *
- * All of it works on a copy with comments and quoted strings blanked out
+ * Address fields go through the RFC 5322 parser of address.h. The rest
+ * works on a copy with comments and quoted strings blanked out
  * first (strip_cfws), so a ';', ',', '=' or '@' inside them cannot split
  * or fake a field; an unterminated comment or quote blanks the rest.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "analysis/address.h"
 #include "analysis/headers.h"
 #include "base/log.h"
 #include "mail/record.h"
@@ -57,28 +60,10 @@ static char *trim(char *s)
 
 int header_mailbox_count(const char *value)
 {
-	char *s = strip_cfws(value, 1);
-	int n = 0, in_angle = 0, seen_at = 0;
-	for (char *p = s;; p++) {
-		if (*p == '<')
-			in_angle = 1;
-		else if (*p == '>')
-			in_angle = 0;
-		else if (*p == '@')
-			seen_at = 1;
-		/* a mailbox ends at a top-level ',' (or a group's ':' / ';') */
-		if (*p == '\0' || (!in_angle && (*p == ',' || *p == ';' || *p == ':'))) {
-			if (*p == ':' && !seen_at) {
-				seen_at = 0;	/* "group-name:" starts a group */
-				continue;
-			}
-			n += seen_at;
-			seen_at = 0;
-			if (*p == '\0')
-				break;
-		}
-	}
-	free(s);
+	address_list_t l;
+	address_list_parse(value ? value : "", &l);
+	int n = l.count > INT_MAX ? INT_MAX : (int)l.count;
+	address_list_free(&l);
 	return n;
 }
 

@@ -19,7 +19,8 @@
 #define HEADERS_MAX_RESULTS 16	/* method=result pairs kept per field */
 
 /* header_mailbox_count - the mailboxes of an address-list field value
- * (addresses outside comments and quoted strings; group members count). */
+ * (address_list_parse: group members count; when the value breaks the
+ * syntax, the mailboxes before the break). */
 int header_mailbox_count(const char *value);
 /* auth_results_parse - one Authentication-Results value:
  * {"raw", "parsed", "authserv_id", "results": [{"method", "result"}]}. */

@@ -128,18 +128,22 @@ json_t *helo_check(const analysis_dns_t *dns, const char *helo, const char *clie
 	int r4 = lookup(dns, helo, ns_t_a, addrs, have_client ? &client : NULL, &match);
 	int r6 = lookup(dns, helo, ns_t_aaaa, addrs, have_client ? &client : NULL, &match);
 	json_object_set_new(o, "addresses", addrs);
-	if (r4 < 0 && r6 < 0) {
-		json_object_set_new(o, "resolves", json_null());	/* DNS failed: no verdict */
+	int resolves = r4 > 0 || r6 > 0, failed = r4 < 0 || r6 < 0;
+	if (!resolves && failed) {
+		/* One lookup failed and the other found nothing: the failed one
+		 * might have held the address, so there is no verdict. */
+		json_object_set_new(o, "resolves", json_null());
 		json_object_set_new(o, "matches_client", json_null());
 		return o;
 	}
-	int resolves = r4 > 0 || r6 > 0;
 	json_object_set_new(o, "resolves", json_boolean(resolves));
-	json_object_set_new(o, "matches_client", have_client && resolves ? json_boolean(match)
-								    : json_null());
+	/* The client's address may be behind the lookup that failed. */
+	int unknown_match = !match && failed;
+	json_object_set_new(o, "matches_client", have_client && resolves && !unknown_match
+						 ? json_boolean(match) : json_null());
 	if (!resolves)
 		finding_add(o, "message.helo.unresolvable", helo, "no A or AAAA record");
-	else if (have_client && !match)
+	else if (have_client && !match && !unknown_match)
 		finding_add(o, "message.helo.mismatch", helo, "resolves to other addresses than %s",
 			    client_ip);
 	return o;

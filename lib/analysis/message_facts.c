@@ -149,6 +149,38 @@ static char *unfold(const char *value, int *cut)
 	return s;
 }
 
+/* first_word_is - the value's first word (before white space, ';' or a
+ * comment) is one of words (NULL-terminated), case-insensitive. */
+static int first_word_is(const char *v, const char *const *words)
+{
+	char w[32];
+	size_t n = 0;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	while (v[n] && n + 1 < sizeof(w) && !isspace((unsigned char)v[n]) && v[n] != ';' && v[n] != '(') {
+		w[n] = (char)tolower((unsigned char)v[n]);
+		n++;
+	}
+	w[n] = '\0';
+	for (size_t i = 0; words[i]; i++)
+		if (strcmp(w, words[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int facts_auto_submitted(const char *value)
+{
+	static const char *const no[] = { "no", NULL };
+	/* RFC 3834 5: every value but "no" (a malformed one too) is automatic */
+	return value != NULL && !first_word_is(value, no);
+}
+
+int facts_precedence_bulk(const char *value)
+{
+	static const char *const bulk[] = { "bulk", "list", "junk", NULL };
+	return value != NULL && first_word_is(value, bulk);
+}
+
 /* keep - room for one more string in *list (allocated at max on first
  * use); 1 with *count raised, 0 when the list is full. */
 static int keep(char ***list, size_t *count, size_t max)
@@ -212,30 +244,49 @@ void message_facts_header(message_facts_t *m, const char *name, const char *valu
 		slot = &m->list_unsubscribe;
 	else if (strcasecmp(name, "List-Unsubscribe-Post") == 0)
 		slot = &m->list_unsubscribe_post;
-	else if (strcasecmp(name, "Auto-Submitted") == 0)
-		slot = &m->auto_submitted;
-	else if (strcasecmp(name, "Precedence") == 0)
-		slot = &m->precedence;
 	else if (strcasecmp(name, "List-Id") == 0)
 		slot = &m->list_id;
+	else if (strcasecmp(name, "Auto-Submitted") == 0 || strcasecmp(name, "Precedence") == 0) {
+		/* Any field that makes the mail automatic wins over an earlier
+		 * one that does not: "Auto-Submitted: no" placed first must not
+		 * hide a later "auto-replied" (loops and backscatter). */
+		int autosub = strcasecmp(name, "Auto-Submitted") == 0;
+		char **f = autosub ? &m->auto_submitted : &m->precedence;
+		int (*is_auto)(const char *) = autosub ? facts_auto_submitted : facts_precedence_bulk;
+		if (*f == NULL || (!is_auto(*f) && is_auto(value))) {
+			free(*f);
+			*f = unfold(value, NULL);
+		}
+		return;
+	}
 	if (slot != NULL && *slot == NULL)
 		*slot = unfold(value, NULL);
+}
+
+int message_facts_list_mail(const message_facts_t *m, char *why, size_t len)
+{
+	char buf[100];
+	if (why == NULL) {
+		why = buf;
+		len = sizeof(buf);
+	}
+	if (m->precedence && facts_precedence_bulk(m->precedence))
+		snprintf(why, len, "Precedence: %.40s (list or bulk mail)", m->precedence);
+	else if (m->list_id)
+		snprintf(why, len, "%s", "List-Id present (mailing-list mail)");
+	else if (m->list_unsubscribe)
+		snprintf(why, len, "%s", "List-Unsubscribe present (list or bulk mail)");
+	else
+		return 0;
+	return 1;
 }
 
 char *message_facts_domain(const message_facts_t *m)
 {
 	if (!message_facts_null_sender(m))
 		return address_domain(m->mail_from);
-	return address_header_domain(m->from);
-}
-
-/* is_bulk - the mail says it is list or bulk mail (RFC 2369 List-*
- * fields, Precedence: bulk/list). */
-static int is_bulk(const message_facts_t *m)
-{
-	return m->list_id != NULL || m->list_unsubscribe != NULL ||
-	       (m->precedence != NULL && (strcasecmp(m->precedence, "bulk") == 0 ||
-					  strcasecmp(m->precedence, "list") == 0));
+	char why[256];
+	return address_author_domain(m->from, why, sizeof(why));
 }
 
 /* header_basics - the "headers" object: From, Date, Message-ID and the
@@ -244,13 +295,21 @@ static json_t *header_basics(const message_facts_t *m)
 {
 	json_t *h = json_object();
 	json_object_set_new(h, "from_count", json_integer(m->from_count));
-	json_object_set_new(h, "from_mailboxes", m->from ? json_integer(header_mailbox_count(m->from))
-							 : json_null());
+	if (m->from != NULL) {
+		address_list_t l;
+		address_list_parse(m->from, &l);
+		json_object_set_new(h, "from_mailboxes", json_integer((json_int_t)l.count));
+		record_set_text(h, "from_syntax", l.error[0] ? l.error : NULL);
+		address_list_free(&l);
+	} else {
+		json_object_set_new(h, "from_mailboxes", json_null());
+		json_object_set_new(h, "from_syntax", json_null());
+	}
 	json_object_set_new(h, "date_count", json_integer(m->date_count));
 	json_object_set_new(h, "date_valid", m->date ? json_boolean(received_date(m->date) != -1)
 						     : json_null());
 	json_object_set_new(h, "message_id_count", json_integer(m->message_id_count));
-	json_object_set_new(h, "bulk", json_boolean(is_bulk(m)));
+	json_object_set_new(h, "bulk", json_boolean(message_facts_list_mail(m, NULL, 0)));
 	record_set_text(h, "list_unsubscribe", m->list_unsubscribe);
 	record_set_text(h, "list_unsubscribe_post", m->list_unsubscribe_post);
 	/* RFC 8058: one-click needs the POST field and an https URI */
@@ -320,11 +379,20 @@ json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
 json_t *message_job_new(const client_facts_t *c, const message_facts_t *m, char *err,
 			size_t errlen)
 {
+	/* No reply and no probe for the null sender and for mail that says
+	 * it is automatic, list mail or mxray's own (reply_policy.h): the
+	 * sender did not ask, and probing for it would make mxray a tool. */
+	if (message_facts_null_sender(m)) {
+		snprintf(err, errlen, "%s", "null sender (bounces are never answered or probed)");
+		return NULL;
+	}
+	if (m->reply_policy && json_is_false(json_object_get(m->reply_policy, "probe"))) {
+		snprintf(err, errlen, "%.200s", json_string_value(json_object_get(m->reply_policy, "reason")) ?: "no probe");
+		return NULL;
+	}
 	char *domain = message_facts_domain(m);
 	if (domain == NULL) {
-		snprintf(err, errlen, "%s", message_facts_null_sender(m)
-			 ? "null sender and no usable From: domain"
-			 : "the envelope sender has no usable domain");
+		snprintf(err, errlen, "%s", "the envelope sender has no usable domain");
 		return NULL;
 	}
 	json_t *job = json_object();
@@ -333,8 +401,7 @@ json_t *message_job_new(const client_facts_t *c, const message_facts_t *m, char 
 	json_object_set_new(job, "kind", json_string("mail"));
 	json_object_set(job, "queued", queued);
 	record_set_text(job, "domain", domain);
-	int no_reply = message_facts_null_sender(m) ||
-		       (m->reply_policy && !json_is_true(json_object_get(m->reply_policy, "reply")));
+	int no_reply = m->reply_policy && !json_is_true(json_object_get(m->reply_policy, "reply"));
 	record_set_text(job, "reply_to", no_reply ? NULL : m->mail_from);
 	if (m->reply_policy)
 		json_object_set_new(job, "reply_policy", json_deep_copy(m->reply_policy));

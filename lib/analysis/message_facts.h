@@ -76,20 +76,33 @@ void message_facts_set_mail_from(message_facts_t *m, const char *arg);
 int message_facts_null_sender(const message_facts_t *m);
 /* message_facts_add_rcpt - keep a (test) recipient, at most FACTS_MAX_RCPT. */
 void message_facts_add_rcpt(message_facts_t *m, const char *addr);
-/* message_facts_header - keep the field if it is one mxray reports. */
+/* message_facts_header - keep the field if it is one mxray reports (the
+ * first of each; of Auto-Submitted and Precedence the first that makes
+ * the mail automatic, if any does). */
 void message_facts_header(message_facts_t *m, const char *name, const char *value);
+/* facts_auto_submitted - an Auto-Submitted value other than "no" (RFC 3834 5). */
+int facts_auto_submitted(const char *value);
+/* facts_precedence_bulk - a Precedence value of bulk, list or junk. */
+int facts_precedence_bulk(const char *value);
+/* message_facts_list_mail - 1 with the reason in why (may be NULL) when
+ * the mail says it is list or bulk mail: Precedence bulk/list/junk,
+ * List-Id (RFC 2919) or List-Unsubscribe (RFC 2369). The one test for
+ * headers.bulk and the reply policy. */
+int message_facts_list_mail(const message_facts_t *m, char *why, size_t len);
 
-/* message_facts_domain - the domain to probe (malloc'd): the envelope
- * sender's, or the From domain for the null sender; NULL if none. */
+/* message_facts_domain - the domain a report is about (malloc'd): the
+ * envelope sender's, or the From domain for the null sender (mxray
+ * analyze); NULL if none. */
 char *message_facts_domain(const message_facts_t *m);
 /* message_facts_json - the "message" object of docs/report-format.md;
  * queued is copied (NULL: now). */
 json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
 			   const json_t *queued);
 /* message_job_new - the job record (format JOB_FORMAT, kind "mail"); NULL
- * with the reason in err when there is no domain to probe. A reply_policy
- * that says no makes reply_to null; the decision is in the job and in its
- * message object as "reply_policy". */
+ * with the reason in err for the null sender, when the reply_policy says
+ * "probe": false (automatic, list or own mail), or when there is no
+ * domain to probe. A reply_policy that says no reply makes reply_to null;
+ * the decision is in the job and in its message object as "reply_policy". */
 json_t *message_job_new(const client_facts_t *c, const message_facts_t *m, char *err,
 			size_t errlen);
 

@@ -17,6 +17,8 @@ typedef struct message_limits {
 	long long max_headers, max_header_bytes, max_body_bytes;	/* 0: no limit */
 	long long headers, headers_not_read, longest_header;
 	long long body_bytes, body_bytes_read;
+	long long dkim_skipped, dkim_skipped_bytes;	/* fields too long for DKIM */
+	char dkim_skipped_name[64];	/* the first of them, lowercase */
 } message_limits_t;
 
 /* message_limits_set - the maxima (0 = no limit); counters start at 0. */
@@ -25,6 +27,10 @@ void message_limits_set(message_limits_t *l, long long max_headers, long long ma
 /* message_limits_header - count a header field; 1 to read it, 0 when it is
  * over a limit (then it is only counted). */
 int message_limits_header(message_limits_t *l, const char *name, const char *value);
+/* message_limits_dkim_skip - a field read but too long for the DKIM
+ * verifier (dkim_verify_header gave 0): signatures that cover a field of
+ * that name become neutral in message_limits_dkim. */
+void message_limits_dkim_skip(message_limits_t *l, const char *name, size_t bytes);
 /* message_limits_body - count a body chunk of len bytes; how many of its
  * first bytes to hash (the rest is over max_body_bytes). */
 size_t message_limits_body(message_limits_t *l, size_t len);

@@ -24,24 +24,11 @@ int reply_mode_parse(const char *s, reply_mode_t *out)
 	return 0;
 }
 
-/* first_word - the value's first word, lowercase, into buf. */
-static const char *first_word(const char *v, char *buf, size_t len)
-{
-	size_t n = 0;
-	while (v && (*v == ' ' || *v == '\t'))
-		v++;
-	while (v && v[n] && n + 1 < len && !isspace((unsigned char)v[n]) && v[n] != ';' && v[n] != '(') {
-		buf[n] = (char)tolower((unsigned char)v[n]);
-		n++;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-static json_t *decision(int reply, const char *reason)
+static json_t *decision(int reply, int probe, const char *reason)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "reply", json_boolean(reply));
+	json_object_set_new(o, "probe", json_boolean(probe));
 	record_set_text(o, "reason", reason);
 	return o;
 }
@@ -58,41 +45,52 @@ static int same_address(const char *a, const char *b)
 	return same;
 }
 
-json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const char *own_address)
+int reply_policy_automatic(const message_facts_t *m, const char *own_address, char *why,
+			   size_t len)
 {
-	char w[64], why[400];
-
-	if (message_facts_null_sender(m))
-		return decision(0, "null sender (bounces are never answered)");
-	if (m->auto_submitted && strcmp(first_word(m->auto_submitted, w, sizeof(w)), "no") != 0) {
-		snprintf(why, sizeof(why), "Auto-Submitted: %s (RFC 3834: no replies to automatic mail)", w);
-		return decision(0, why);
+	if (message_facts_null_sender(m)) {
+		snprintf(why, len, "%s", "null sender (bounces are never answered)");
+		return 1;
 	}
-	if (m->precedence) {
-		first_word(m->precedence, w, sizeof(w));
-		if (strcmp(w, "bulk") == 0 || strcmp(w, "list") == 0 || strcmp(w, "junk") == 0) {
-			snprintf(why, sizeof(why), "Precedence: %s (list or bulk mail)", w);
-			return decision(0, why);
+	if (facts_auto_submitted(m->auto_submitted)) {
+		snprintf(why, len, "Auto-Submitted: %.60s (RFC 3834: no replies to automatic mail)",
+			 m->auto_submitted);
+		return 1;
+	}
+	if (message_facts_list_mail(m, why, len))
+		return 1;
+	if (same_address(m->mail_from, own_address)) {
+		snprintf(why, len, "%s", "sent by mxray itself");
+		return 1;
+	}
+	if (m->from && own_address) {
+		/* any mailbox of From, as the RFC 5322 parser reads it */
+		address_list_t l;
+		address_list_parse(m->from, &l);
+		int own = 0;
+		for (size_t i = 0; i < l.count && i < ADDRESS_LIST_MAX; i++)
+			own |= same_address(l.addr[i], own_address);
+		address_list_free(&l);
+		if (own) {
+			snprintf(why, len, "%s", "sent by mxray itself");
+			return 1;
 		}
 	}
-	if (m->list_id)
-		return decision(0, "List-Id present (mailing-list mail)");
-	if (same_address(m->mail_from, own_address))
-		return decision(0, "sent by mxray itself");
-	if (m->from) {
-		const char *lt = strrchr(m->from, '<');
-		char *fa = address_strip(lt ? lt : m->from);
-		int own = fa && same_address(fa, own_address);
-		free(fa);
-		if (own)
-			return decision(0, "sent by mxray itself");
-	}
+	return 0;
+}
+
+json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const char *own_address)
+{
+	char why[400];
+
+	if (reply_policy_automatic(m, own_address, why, sizeof(why)))
+		return decision(0, 0, why);
 	if (mode == REPLY_ANY)
-		return decision(1, "reply policy \"any\"");
+		return decision(1, 1, "reply policy \"any\"");
 
 	const char *spf = json_string_value(json_object_get(m->spf, "result"));
 	if (spf && strcmp(spf, "pass") == 0)
-		return decision(1, "SPF passes for the envelope sender");
+		return decision(1, 1, "SPF passes for the envelope sender");
 	/* The reply goes to the envelope sender, so that is who must be
 	 * authenticated: a DKIM signature aligned only with the From domain
 	 * can be replayed under any envelope sender, and answering it would
@@ -115,8 +113,8 @@ json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const c
 	}
 	free(env_dom);
 	if (ok)
-		return decision(1, why);
+		return decision(1, 1, why);
 	snprintf(why, sizeof(why), "the envelope sender is not authenticated: SPF %s and no passing "
 		 "DKIM signature aligned with its domain", spf ? spf : "not evaluated");
-	return decision(0, why);
+	return decision(0, 1, why);
 }

@@ -12,7 +12,9 @@
  * goes there, and a signature aligned only with From can be replayed
  * under anyone's envelope.
  * The decision and its reason go into the job: reply_to null plus
- * "reply_policy": {"reply": false, "reason": "..."}.
+ * "reply_policy": {"reply": false, "probe": true, "reason": "..."}.
+ * Null-sender, automatic, list and own mail is not even probed ("probe":
+ * false): the milter queues no job for it (DESIGN rule 4).
  */
 #ifndef MXRAY_ANALYSIS_REPLY_POLICY_H
 #define MXRAY_ANALYSIS_REPLY_POLICY_H
@@ -28,7 +30,14 @@ typedef enum reply_mode {
 /* reply_mode_parse - "authenticated" or "any"; -1 otherwise. */
 int reply_mode_parse(const char *s, reply_mode_t *out);
 
-/* reply_policy_decide - {"reply": bool, "reason": "..."} for a message
+/* reply_policy_automatic - 1 with the reason in why when the mail gets
+ * neither a reply nor a probe: the null sender, Auto-Submitted other than
+ * "no", list or bulk mail (message_facts_list_mail), or mxray's own mail
+ * (envelope or any From mailbox is own_address). Needs only the envelope
+ * and headers. */
+int reply_policy_automatic(const message_facts_t *m, const char *own_address, char *why,
+			   size_t len);
+/* reply_policy_decide - {"reply": bool, "probe": bool, "reason": "..."} for a message
  * whose spf and dkim results are in m; own_address is mxray's reply
  * sender (bare address or "Name <addr>", may be NULL). */
 json_t *reply_policy_decide(const message_facts_t *m, reply_mode_t mode, const char *own_address);

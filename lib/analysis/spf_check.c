@@ -353,7 +353,7 @@ static json_t *spf_result(const char *domain, const char *result, const char *ex
 {
 	json_t *o = json_object();
 	record_set_text(o, "domain", domain);
-	json_object_set_new(o, "result", json_string(result));
+	json_object_set_new(o, "result", result ? json_string(result) : json_null());
 	record_set_text(o, "explanation", explanation);
 	record_set_text(o, "record", record);
 	return o;
@@ -379,6 +379,18 @@ static void spf_add_details(json_t *o, const spf_state_t *st)
 			    st->lookups, SPF_LOOKUP_LIMIT);
 }
 
+/* is_loopback - 127.0.0.0/8, ::1 and their IPv4-mapped forms: what
+ * libspf2's SPF_request_is_loopback passes unconditionally. */
+static int is_loopback(const netaddr_t *a)
+{
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	static const unsigned char one[16] = { [15] = 1 };
+	if (a->family == AF_INET)
+		return a->bytes[0] == 127;
+	return memcmp(a->bytes, one, 16) == 0 ||
+	       (memcmp(a->bytes, mapped, 12) == 0 && a->bytes[12] == 127);
+}
+
 json_t *spf_check_run(const analysis_dns_t *dns, const char *client_ip, const char *helo,
 		      const char *mail_from)
 {
@@ -393,6 +405,19 @@ json_t *spf_check_run(const analysis_dns_t *dns, const char *client_ip, const ch
 					      : "the sender address has no domain", NULL);
 	if (client_ip == NULL || netaddr_parse(client_ip, &ip) != 0) {
 		json_t *o = spf_result(domain, "none", "client address unknown", NULL);
+		free(domain);
+		return o;
+	}
+	if (is_loopback(&ip)) {
+		/* libspf2 passes these before reading any record (its
+		 * "localhost is always allowed"); that pass says nothing about
+		 * the domain, so there is no verdict at all. */
+		char why[300];
+		snprintf(why, sizeof(why), "not evaluated: the client %s is a loopback address, which "
+			 "libspf2 always passes; SPF can only judge the address that delivered the mail "
+			 "from outside", client_ip);
+		json_t *o = spf_result(domain, NULL, why, NULL);
+		json_object_set_new(o, "evaluated", json_false());
 		free(domain);
 		return o;
 	}

@@ -10,11 +10,14 @@
  * result is one of pass fail softfail neutral none temperror permerror.
  * The RFC 7208 4.6.4 limits are counted here, in the DNS layer (10
  * DNS-querying terms; 2 void lookups, which libspf2 does not enforce):
- * exceeding either is a permerror. libspf2 does not tell which mechanism
- * matched (its Received-SPF text lacks it), so the result does not either.
+ * exceeding either is a permerror. The term that decided ("mechanism")
+ * is found by evaluating each term of the record alone (libspf2 does not
+ * report it).
  * libspf2 1.2.10 has the unpatched CVE-2023-42118: callers that face
  * hostile records (the milter) must run this through spf_sandbox.h.
- * libspf2 always passes 127.0.0.0/8 clients ("localhost is always allowed").
+ * libspf2 always passes 127.0.0.0/8 and ::1 clients ("localhost is always
+ * allowed"), so for those there is no verdict: result null, "evaluated":
+ * false and the reason in "explanation".
  */
 #ifndef MXRAY_ANALYSIS_SPF_CHECK_H
 #define MXRAY_ANALYSIS_SPF_CHECK_H

@@ -1,28 +1,40 @@
 /*
- * spf_sandbox.c - one helper process, one child per SPF evaluation (see
+ * spf_sandbox.c - a keeper, a helper, one child per SPF evaluation (see
  * spf_sandbox.h for why).
  *
- * Protocol on a SOCK_SEQPACKET socketpair, one datagram each way:
- *   request  {"id": N, "ip": ..., "helo": ..., "from": ...}   (at most 4 KB)
- *   answer   "N\n" then the "spf" object of docs/report-format.md
- * The id lets the milter drop a late answer to a request it gave up on.
- * The helper only forks, waits and relays; it never parses SPF itself.
+ * Processes: the caller forks the keeper (single-threaded, before the
+ * caller's threads and sockets exist); the keeper gives up root, reports
+ * "R" (or "E<why>") on the control socket once, then forks the helper and
+ * forks it again whenever it dies. The helper reads requests and forks a
+ * child per request, up to max_children at once. Neither keeper nor helper
+ * parses SPF, DNS or anything a sender wrote.
+ *
+ * Protocol. Control: a SOCK_SEQPACKET socketpair; the caller sends one
+ * datagram per request, the JSON {"ip", "helo", "from"} (at most 4 KB),
+ * with one end of a fresh SOCK_SEQPACKET socketpair attached (SCM_RIGHTS):
+ * the reply channel of that request alone. On it the child sends
+ * "A<spf object>" (at most 64 KB) and exits; the helper sends
+ * "S<why it did not finish>" when the child was killed at the deadline,
+ * crashed or could not be forked, then closes. The caller reads until
+ * end of file or its own deadline, so answers never cross between
+ * threads, and a late answer has nobody to reach.
  */
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/privdrop.h"
 #include "analysis/spf_check.h"
 #include "analysis/spf_sandbox.h"
 
@@ -41,14 +53,22 @@
 
 #define SPF_SANDBOX_REQUEST_MAX 4096
 #define SPF_SANDBOX_ANSWER_MAX 65536
+#define SPF_SANDBOX_CHILDREN_MAX 64
+#define SPF_SANDBOX_START_MS 5000	/* for the keeper's "R" */
+#define SPF_SANDBOX_SLACK_MS 2000	/* the caller waits timeout + this */
 
 struct spf_sandbox {
-	int fd;			/* our end of the socketpair */
-	pid_t helper;
-	pthread_mutex_t lock;
+	int ctl;		/* our end of the control socketpair */
+	pid_t keeper;
 	long long timeout_ms;
-	unsigned long next_id;
 };
+
+typedef struct child {
+	pid_t pid;		/* 0: free slot */
+	int reply;		/* the request's reply channel (the helper's copy) */
+	long long deadline;
+	int killed;		/* killed at the deadline */
+} child_t;
 
 /* sandbox_error - the "spf" object for an evaluation that did not finish. */
 static json_t *sandbox_error(const char *why)
@@ -58,7 +78,7 @@ static json_t *sandbox_error(const char *why)
 }
 
 /* child_limits - what an evaluation may use: little memory, CPU and files,
- * no core file, no new privileges. */
+ * no core file, no new privileges; it dies with the helper. */
 static void child_limits(long long timeout_ms)
 {
 	struct rlimit as = { 256u << 20, 256u << 20 };
@@ -72,10 +92,25 @@ static void child_limits(long long timeout_ms)
 	setrlimit(RLIMIT_CORE, &none);
 	setrlimit(RLIMIT_NOFILE, &files);
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 }
 
-/* evaluate - in the child: run SPF for the request, write the answer. */
-static void evaluate(const analysis_dns_t *dns, const char *request, int out, long long timeout_ms)
+/* send_tagged - one datagram: tag, then text. */
+static void send_tagged(int fd, char tag, const char *text)
+{
+	size_t n = strlen(text);
+	char *buf = malloc(n + 1);
+	if (buf == NULL)
+		return;
+	buf[0] = tag;
+	memcpy(buf + 1, text, n);
+	send(fd, buf, n + 1, MSG_NOSIGNAL);
+	free(buf);
+}
+
+/* evaluate - in the child: run SPF for the request, send the answer. */
+static void __attribute__((noreturn)) evaluate(const analysis_dns_t *dns, const char *request,
+					       int reply, long long timeout_ms)
 {
 	child_limits(timeout_ms);
 	json_t *req = json_loads(request, 0, NULL);
@@ -83,131 +118,209 @@ static void evaluate(const analysis_dns_t *dns, const char *request, int out, lo
 				    json_string_value(json_object_get(req, "helo")),
 				    json_string_value(json_object_get(req, "from")));
 	char *text = json_dumps(spf, JSON_COMPACT);
-	if (text && strlen(text) < SPF_SANDBOX_ANSWER_MAX) {
-		size_t n = strlen(text), off = 0;
-		while (off < n) {
-			ssize_t w = write(out, text + off, n - off);
-			if (w <= 0)
-				break;
-			off += (size_t)w;
-		}
-	}
+	if (text && strlen(text) < SPF_SANDBOX_ANSWER_MAX)
+		send_tagged(reply, 'A', text);
 	_exit(0);
 }
 
-/* run_child - fork one evaluation and collect its answer within the
- * deadline; the answer text (malloc'd) or an error in why. */
-static char *run_child(const analysis_dns_t *dns, const char *request, long long timeout_ms,
-		       char *why, size_t whylen)
+/* child_status - why a reaped child gave no answer, or "" when it ended
+ * normally (it sent its answer, or the caller sees none). */
+static void child_status(const child_t *ch, int status, long long timeout_ms, char *why,
+			 size_t len)
 {
-	int p[2];
-	if (pipe(p) != 0) {
-		snprintf(why, whylen, "SPF not evaluated: pipe: %s", strerror(errno));
-		return NULL;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		snprintf(why, whylen, "SPF not evaluated: fork: %s", strerror(errno));
-		return NULL;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		evaluate(dns, request, p[1], timeout_ms);
-	}
-	close(p[1]);
-	char *buf = malloc(SPF_SANDBOX_ANSWER_MAX + 1);
-	size_t len = 0;
-	long long deadline = clock_ms() + timeout_ms;
-	int timed_out = 0;
-	for (;;) {
-		long long left = deadline - clock_ms();
-		if (left <= 0) {
-			timed_out = 1;
-			break;
-		}
-		struct pollfd pfd = { p[0], POLLIN, 0 };
-		int r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			timed_out = r == 0;
-			break;
-		}
-		ssize_t n = read(p[0], buf + len, SPF_SANDBOX_ANSWER_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		if (len == SPF_SANDBOX_ANSWER_MAX)
-			break;
-	}
-	close(p[0]);
-	if (timed_out)
-		kill(pid, SIGKILL);
-	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	buf[len] = '\0';
-	if (timed_out) {
-		snprintf(why, whylen, "SPF evaluation took longer than %lld ms and was stopped",
+	why[0] = '\0';
+	if (ch->killed)
+		snprintf(why, len, "SPF evaluation took longer than %lld ms and was stopped",
 			 timeout_ms);
-	} else if (WIFSIGNALED(status)) {
-		snprintf(why, whylen, "SPF evaluation crashed (signal %d) on this domain's records; "
+	else if (WIFSIGNALED(status))
+		snprintf(why, len, "SPF evaluation crashed (signal %d) on this domain's records; "
 			 "the milter was not affected", WTERMSIG(status));
-	} else if (len == 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		/* A crash caught by a sanitizer's handler ends as an exit status. */
-		snprintf(why, whylen, "SPF evaluation crashed (exit status %d) on this domain's "
+		snprintf(why, len, "SPF evaluation crashed (exit status %d) on this domain's "
 			 "records; the milter was not affected", WEXITSTATUS(status));
-	} else if (len == 0) {
-		snprintf(why, whylen, "SPF evaluation gave no answer");
-	} else {
-		return buf;
-	}
-	free(buf);
-	return NULL;
 }
 
-/* helper_main - the helper: one request at a time, one child each. */
-static void helper_main(int fd, const analysis_dns_t *dns, long long timeout_ms)
+/* receive_request - one request and its reply channel from the control
+ * socket: 1 with *reply set, 0 when the caller is gone, -1 for a datagram
+ * to drop. */
+static int receive_request(int ctl, char *request, size_t size, int *reply)
 {
-	char request[SPF_SANDBOX_REQUEST_MAX + 1];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+	} control;
+	struct iovec iov = { request, size - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	ssize_t n = recvmsg(ctl, &msg, MSG_CMSG_CLOEXEC);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? -1 : 0;
+	request[n] = '\0';
+	*reply = -1;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int fds[4];
+		memcpy(fds, CMSG_DATA(c), nfd * sizeof(int));
+		for (size_t i = 0; i < nfd; i++) {
+			if (*reply < 0)
+				*reply = fds[i];
+			else
+				close(fds[i]);
+		}
+	}
+	if (*reply < 0)
+		return -1;
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		send_tagged(*reply, 'S', "SPF not evaluated: request too large");
+		close(*reply);
+		return -1;
+	}
+	return 1;
+}
+
+/* helper_main - the helper: requests in, a child each, at most max at once. */
+static void __attribute__((noreturn)) helper_main(int ctl, const analysis_dns_t *dns,
+						  long long timeout_ms, int max)
+{
+	child_t kids[SPF_SANDBOX_CHILDREN_MAX];
+	memset(kids, 0, sizeof(kids));
+	int running = 0;
+	sigset_t chld, old;
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &old);
+	int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		log_error("spf helper: signalfd: %s", strerror(errno));
+		_exit(2);
+	}
 	signal(SIGPIPE, SIG_IGN);
+	char request[SPF_SANDBOX_REQUEST_MAX + 1];
 	for (;;) {
-		ssize_t n = recv(fd, request, SPF_SANDBOX_REQUEST_MAX, 0);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
+		long long now = clock_ms(), wait_ms = -1;
+		for (int i = 0; i < max; i++) {
+			if (kids[i].pid == 0 || kids[i].killed)
 				continue;
-			_exit(0);	/* the milter closed its end: we are done */
-		}
-		request[n] = '\0';
-		json_t *req = json_loads(request, 0, NULL);
-		json_int_t id = json_integer_value(json_object_get(req, "id"));
-		json_decref(req);
-		char why[256];
-		char *answer = run_child(dns, request, timeout_ms, why, sizeof(why));
-		if (answer == NULL) {
-			json_t *e = sandbox_error(why);
-			answer = json_dumps(e, JSON_COMPACT);
-			json_decref(e);
-		}
-		if (answer) {
-			char *framed = malloc(strlen(answer) + 32);
-			if (framed) {
-				int k = sprintf(framed, "%lld\n%s", (long long)id, answer);
-				send(fd, framed, (size_t)k, 0);
-				free(framed);
+			if (kids[i].deadline <= now) {
+				kill(kids[i].pid, SIGKILL);
+				kids[i].killed = 1;
+			} else if (wait_ms < 0 || kids[i].deadline - now < wait_ms) {
+				wait_ms = kids[i].deadline - now;
 			}
 		}
-		free(answer);
+		/* Past max_children, requests wait in the socket's queue. */
+		struct pollfd pfd[2] = { { sfd, POLLIN, 0 }, { ctl, running < max ? POLLIN : 0, 0 } };
+		int r = poll(pfd, 2, wait_ms < 0 ? -1 : (int)wait_ms);
+		if (r < 0 && errno != EINTR)
+			_exit(2);
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				;
+			int status;
+			pid_t pid;
+			while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+				for (int i = 0; i < max; i++) {
+					if (kids[i].pid != pid)
+						continue;
+					char why[256];
+					child_status(&kids[i], status, timeout_ms, why, sizeof(why));
+					if (why[0])
+						send_tagged(kids[i].reply, 'S', why);
+					close(kids[i].reply);
+					memset(&kids[i], 0, sizeof(kids[i]));
+					running--;
+					break;
+				}
+			}
+		}
+		if (running >= max || !(pfd[1].revents & (POLLIN | POLLHUP)))
+			continue;
+		int reply;
+		int got = receive_request(ctl, request, sizeof(request), &reply);
+		if (got == 0)
+			_exit(0);	/* the caller closed its end: we are done */
+		if (got < 0)
+			continue;
+		int slot = 0;
+		while (slot < max && kids[slot].pid != 0)
+			slot++;
+		pid_t pid = fork();
+		if (pid < 0) {
+			char why[200];
+			snprintf(why, sizeof(why), "SPF not evaluated: fork: %s", strerror(errno));
+			send_tagged(reply, 'S', why);
+			close(reply);
+			continue;
+		}
+		if (pid == 0) {
+			/* Nothing of the helper's: not the control socket, not the
+			 * other requests' channels. */
+			close(ctl);
+			close(sfd);
+			for (int i = 0; i < max; i++)
+				if (kids[i].pid != 0)
+					close(kids[i].reply);
+			sigprocmask(SIG_SETMASK, &old, NULL);
+			signal(SIGPIPE, SIG_DFL);
+			evaluate(dns, request, reply, timeout_ms);
+		}
+		kids[slot] = (child_t){ pid, reply, clock_ms() + timeout_ms, 0 };
+		running++;
 	}
 }
 
-spf_sandbox_t *spf_sandbox_start(const analysis_dns_t *dns, long long timeout_ms, char *err,
-				 size_t errlen)
+/* keeper_main - give up root, say so, then keep a helper running. */
+static void __attribute__((noreturn)) keeper_main(int ctl, const analysis_dns_t *dns,
+						  const spf_sandbox_opts_t *o, int max)
 {
+	char err[300];
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);	/* never outlive the caller */
+	if (privdrop_to(o->user, err, sizeof(err)) != 0) {
+		send_tagged(ctl, 'E', err);
+		_exit(1);
+	}
+	send_tagged(ctl, 'R', "");
+	long long backoff = 100;
+	for (;;) {
+		long long started = clock_ms();
+		pid_t pid = fork();
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+			helper_main(ctl, dns, o->timeout_ms, max);
+		}
+		if (pid < 0) {
+			log_error("spf keeper: cannot fork the SPF helper: %s", strerror(errno));
+		} else {
+			int status;
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				_exit(0);	/* the caller is gone */
+			log_warn("spf keeper: the SPF helper process %d died (%s %d); starting a new one",
+				 (int)pid, WIFSIGNALED(status) ? "signal" : "exit status",
+				 WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		}
+		/* A helper that dies at once again and again is not restarted in
+		 * a tight loop; one that lived a while is restarted at once. */
+		if (clock_ms() - started > 10000)
+			backoff = 100;
+		usleep((useconds_t)(backoff * 1000));
+		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+	}
+}
+
+spf_sandbox_t *spf_sandbox_start_opts(const analysis_dns_t *dns, const spf_sandbox_opts_t *opts,
+				      char *err, size_t errlen)
+{
+	int max = opts->max_children > 0 ? opts->max_children : SPF_SANDBOX_CHILDREN;
+	if (max > SPF_SANDBOX_CHILDREN_MAX)
+		max = SPF_SANDBOX_CHILDREN_MAX;
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
@@ -230,77 +343,152 @@ spf_sandbox_t *spf_sandbox_start(const analysis_dns_t *dns, long long timeout_ms
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);	/* never outlive the milter */
-		helper_main(sv[1], dns, timeout_ms);
-		_exit(0);
+		keeper_main(sv[1], dns, opts, max);
 	}
 	close(sv[1]);
-	sb->fd = sv[0];
-	sb->helper = pid;
-	sb->timeout_ms = timeout_ms;
-	pthread_mutex_init(&sb->lock, NULL);
+	sb->ctl = sv[0];
+	sb->keeper = pid;
+	sb->timeout_ms = opts->timeout_ms;
+	/* The keeper's first word: ready, or why it could not drop privileges. */
+	char hello[400];
+	struct pollfd pfd = { sb->ctl, POLLIN, 0 };
+	ssize_t n = poll(&pfd, 1, SPF_SANDBOX_START_MS) == 1 ? recv(sb->ctl, hello, sizeof(hello) - 1, 0) : -1;
+	if (n < 1 || hello[0] != 'R') {
+		if (n > 1 && hello[0] == 'E') {
+			hello[n] = '\0';
+			snprintf(err, errlen, "the SPF helper cannot drop privileges: %s", hello + 1);
+		} else {
+			snprintf(err, errlen, "the SPF helper did not start");
+		}
+		spf_sandbox_stop(sb);
+		return NULL;
+	}
 	return sb;
+}
+
+spf_sandbox_t *spf_sandbox_start(const analysis_dns_t *dns, long long timeout_ms, char *err,
+				 size_t errlen)
+{
+	spf_sandbox_opts_t o = { .timeout_ms = timeout_ms };
+	return spf_sandbox_start_opts(dns, &o, err, errlen);
+}
+
+/* send_request - the request with its reply channel attached, waiting
+ * for room until deadline. 0, or -1 with errno. */
+static int send_request(int ctl, const char *text, int channel, long long deadline)
+{
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} control;
+	memset(&control, 0, sizeof(control));
+	struct iovec iov = { (void *)text, strlen(text) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof(control.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &channel, sizeof(int));
+	for (;;) {
+		if (sendmsg(ctl, &msg, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+			return 0;
+		if (errno != EAGAIN && errno != EINTR)
+			return -1;
+		long long left = deadline - clock_ms();
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		struct pollfd pfd = { ctl, POLLOUT, 0 };
+		poll(&pfd, 1, (int)left);
+	}
 }
 
 json_t *spf_sandbox_run(spf_sandbox_t *sb, const char *client_ip, const char *helo,
 			const char *mail_from)
 {
-	pthread_mutex_lock(&sb->lock);
-	unsigned long id = ++sb->next_id;
-	pthread_mutex_unlock(&sb->lock);
-	json_t *req = json_pack("{s:I s:s? s:s? s:s?}", "id", (json_int_t)id, "ip", client_ip,
-				"helo", helo, "from", mail_from);
+	json_t *req = json_pack("{s:s? s:s? s:s?}", "ip", client_ip, "helo", helo, "from", mail_from);
 	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	if (text == NULL || strlen(text) > SPF_SANDBOX_REQUEST_MAX) {
 		free(text);
 		return sandbox_error("SPF not evaluated: request too large");
 	}
-	char *answer = malloc(SPF_SANDBOX_ANSWER_MAX + 1);
-	ssize_t n = -1;
-	char *body = NULL;
-	pthread_mutex_lock(&sb->lock);
-	if (send(sb->fd, text, strlen(text), MSG_NOSIGNAL) > 0) {
-		/* The helper answers within the child's deadline; allow slack.
-		 * Answers to earlier requests we gave up on are skipped. */
-		long long deadline = clock_ms() + sb->timeout_ms + 2000;
-		while (body == NULL && clock_ms() < deadline) {
-			struct pollfd pfd = { sb->fd, POLLIN, 0 };
-			if (poll(&pfd, 1, (int)(deadline - clock_ms())) != 1)
-				break;
-			n = recv(sb->fd, answer, SPF_SANDBOX_ANSWER_MAX, 0);
-			if (n <= 0)
-				break;
-			answer[n] = '\0';
-			char *nl = strchr(answer, '\n');
-			if (nl && strtoul(answer, NULL, 10) == id)
-				body = nl + 1;
+	int ch[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ch) != 0) {
+		free(text);
+		log_error("spf: socketpair: %s", strerror(errno));
+		return sandbox_error("SPF not evaluated: no socket for the SPF helper");
+	}
+	/* The helper's own deadline cuts the child; ours allows for queueing. */
+	long long deadline = clock_ms() + sb->timeout_ms + SPF_SANDBOX_SLACK_MS;
+	int sent = send_request(sb->ctl, text, ch[1], deadline);
+	int send_errno = errno;
+	close(ch[1]);
+	free(text);
+	json_t *spf = NULL;
+	char status[300] = "";
+	int ended = 0;	/* end of file seen: the child and the helper are done */
+	char *buf = malloc(SPF_SANDBOX_ANSWER_MAX + 2);
+	while (sent == 0 && buf != NULL) {
+		long long left = deadline - clock_ms();
+		struct pollfd pfd = { ch[0], POLLIN, 0 };
+		if (left <= 0 || poll(&pfd, 1, (int)left) != 1)
+			break;
+		ssize_t n = recv(ch[0], buf, SPF_SANDBOX_ANSWER_MAX + 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ended = n == 0;
+			break;
+		}
+		buf[n] = '\0';
+		if (buf[0] == 'A' && spf == NULL && n <= SPF_SANDBOX_ANSWER_MAX) {
+			spf = json_loads(buf + 1, 0, NULL);
+			if (!json_is_object(spf)) {
+				json_decref(spf);
+				spf = NULL;
+			}
+		} else if (buf[0] == 'S' && status[0] == '\0') {
+			snprintf(status, sizeof(status), "%.*s", (int)(n - 1), buf + 1);
 		}
 	}
-	pthread_mutex_unlock(&sb->lock);
-	free(text);
-	json_t *spf = body ? json_loads(body, 0, NULL) : NULL;
-	free(answer);
-	if (!json_is_object(spf)) {
-		json_decref(spf);
-		log_error("spf: the SPF helper process did not answer; SPF is temperror until the "
-			  "milter is restarted");
-		return sandbox_error("SPF not evaluated: the SPF helper process is not answering");
+	free(buf);
+	close(ch[0]);
+	if (spf != NULL) {
+		return spf;
 	}
-	const char *expl = json_string_value(json_object_get(spf, "explanation"));
-	if (expl && strstr(expl, "crashed"))
-		log_warn("spf: %s", expl);
-	return spf;
+	if (status[0]) {
+		if (strstr(status, "crashed"))
+			log_warn("spf: %s", status);
+		return sandbox_error(status);
+	}
+	if (ended) {
+		/* the child ended without an answer, or the helper died with it */
+		log_warn("spf: the SPF evaluation ended without an answer");
+		return sandbox_error("SPF evaluation gave no answer");
+	}
+	if (sent != 0)
+		log_error("spf: cannot reach the SPF helper: %s", strerror(send_errno));
+	else
+		log_error("spf: the SPF helper gave no answer within %lld ms (it is restarted "
+			  "when it dies)", sb->timeout_ms + SPF_SANDBOX_SLACK_MS);
+	return sandbox_error("SPF not evaluated: the SPF helper process is not answering");
+}
+
+pid_t spf_sandbox_keeper(const spf_sandbox_t *sb)
+{
+	return sb->keeper;
 }
 
 void spf_sandbox_stop(spf_sandbox_t *sb)
 {
 	if (sb == NULL)
 		return;
-	close(sb->fd);
+	close(sb->ctl);	/* the helper reads end of file, the keeper follows */
 	int status;
-	while (waitpid(sb->helper, &status, 0) < 0 && errno == EINTR)
+	while (waitpid(sb->keeper, &status, 0) < 0 && errno == EINTR)
 		;
-	pthread_mutex_destroy(&sb->lock);
 	free(sb);
 }

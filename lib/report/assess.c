@@ -34,6 +34,8 @@ static void assess_headers(json_t *msg)
 		if (json_is_integer(from) && json_integer_value(from) != 1)
 			finding_add(h, "message.header.from_count", NULL, "%lld From fields",
 				    (long long)json_integer_value(from));
+		else if (str(h, "from_syntax") != NULL)
+			finding_add(h, "message.header.from_syntax", NULL, "%s", str(h, "from_syntax"));
 		else if (json_is_integer(boxes) && json_integer_value(boxes) > 1)
 			finding_add(h, "message.header.from_multiple", NULL, "%lld mailboxes",
 				    (long long)json_integer_value(boxes));
@@ -92,7 +94,9 @@ static void assess_message(json_t *msg)
 	json_t *spf = json_object_get(msg, "spf");
 	const char *r = str(spf, "result");
 	const char *dom = str(spf, "domain");
-	if (is(r, "pass"))
+	if (json_is_false(json_object_get(spf, "evaluated")))
+		finding_add(spf, "spf.not_evaluated", dom, "%s", str(spf, "explanation") ?: "");
+	else if (is(r, "pass"))
 		finding_add(spf, "spf.pass", dom, NULL);
 	else if (is(r, "fail"))
 		finding_add(spf, "spf.fail", dom, "%s", str(spf, "explanation") ?: "");
@@ -115,6 +119,15 @@ static void assess_message(json_t *msg)
 	else if (is(dr, "fail"))
 		finding_add(dmarc, "dmarc.fail", from_dom, "policy applied: %s",
 			    str(dmarc, "applied_policy") ?: "none");
+	else if (is(dr, "temperror"))
+		finding_add(dmarc, "dmarc.temperror", from_dom, "%s", str(dmarc, "reason") ?: "");
+	else if (is(dr, "none") && is(str(dmarc, "outcome"), "none"))
+		finding_add(dmarc, "dmarc.from_missing", from_dom, NULL);
+	else if (is(dr, "permerror") && is(str(dmarc, "outcome"), "invalid")) {
+		char *p = json_dumps(json_object_get(dmarc, "problems"), JSON_COMPACT);
+		finding_add(dmarc, "dmarc.from_invalid", from_dom, "%s", p ? p : "");
+		free(p);
+	}
 
 	assess_headers(msg);
 

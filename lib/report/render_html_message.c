@@ -26,16 +26,47 @@ static void html_dmarc_result(const json_t *dmarc, strbuf_t *out)
 			   html_result_class(result));
 	html_text(out, result);
 	if (rjson_str(dmarc, "applied_policy")) {
-		strbuf_puts(out, ": receivers apply p=");
+		strbuf_puts(out, ": receivers apply ");
 		strbuf_append_html(out, rjson_str(dmarc, "applied_policy"));
+		if (rjson_bool(dmarc, "from_domain_exists") == 0)
+			strbuf_puts(out, " <span class=\"muted\">(np=: the From domain does not exist, RFC 9091)</span>");
 	}
 	html_row_end(out);
+	if (rjson_str(dmarc, "reason")) {
+		html_row_start(out, "Why", NULL);
+		html_text(out, rjson_str(dmarc, "reason"));
+		html_row_end(out);
+	}
 	html_row_start(out, "SPF aligned", NULL);
 	html_bool(out, rjson_bool(dmarc, "spf_aligned"), "yes", "no");
+	if (rjson_str(dmarc, "spf_alignment")) {
+		strbuf_puts(out, " <span class=\"muted\">(domain alignment: ");
+		strbuf_append_html(out, rjson_str(dmarc, "spf_alignment"));
+		strbuf_puts(out, ")</span>");
+	}
 	html_row_end(out);
 	html_row_start(out, "DKIM aligned", NULL);
 	html_bool(out, rjson_bool(dmarc, "dkim_aligned"), "yes", "no");
 	html_row_end(out);
+	/* each signature on its own: which one made (or could make) DMARC pass */
+	const json_t *sigs = rjson_arr(dmarc, "dkim_signatures");
+	for (size_t i = 0; sigs && i < json_array_size(sigs); i++) {
+		const json_t *g = json_array_get(sigs, i);
+		int counts = rjson_bool(g, "counts") == 1;
+		html_row_start(out, "DKIM signature", counts ? "ok" : NULL);
+		strbuf_puts(out, "d=");
+		html_code(out, rjson_str(g, "domain"));
+		strbuf_puts(out, " s=");
+		html_code(out, rjson_str(g, "selector"));
+		strbuf_puts(out, ": ");
+		html_text(out, rjson_str(g, "result"));
+		strbuf_puts(out, ", alignment ");
+		html_text(out, rjson_str(g, "alignment"));
+		strbuf_puts(out, counts ? " (counts for DMARC)"
+			    : rjson_bool(g, "aligned") == 1 ? " (aligned, but does not pass)"
+							     : " (not aligned as the policy requires)");
+		html_row_end(out);
+	}
 	html_dmarc_rows(dmarc, out);
 	strbuf_puts(out, "</table>\n");
 	html_dmarc_destinations(dmarc, out);

@@ -11,7 +11,8 @@
 # 1024-bit (warns) and 512-bit (fails) RSA, a key in an insecure zone, a
 # key in a bogus zone
 # (temperror, never pass), two signatures with mixed results, and the
-# [milter] limits on header fields and body bytes.
+# [milter] limits on header fields and body bytes (and a field too long
+# for libopendkim to verify).
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
@@ -124,6 +125,34 @@ n=$(json_get "$out" message.limits.headers_not_read)
 [ "${n:-0}" -ge 1 ] && json_get "$out" message.limits.findings | grep -q '"message.limits.headers"' &&
 	ok "limits_headers_over_count_reported ($n not read)" ||
 	not_ok limits_headers_over_count_reported "$(json_get "$out" message.limits)"
+
+# With [milter] max_header_bytes raised to 128k a 70000-byte signed field
+# is read, but libopendkim verifies fields of at most 65535 bytes: the
+# signature is neutral with the reason and the field counted, never a
+# false fail.
+/usr/bin/python3 - "$SANDBOX/dkim/s1.key" "$work/long_field.eml" <<'PY'
+import sys, dkim
+key, out = sys.argv[1:3]
+subject = b"Subject: " + b"x" * 70000
+msg = (b"From: Alice <alice@analysis.test>\r\nTo: test@mxray.test\r\n" + subject +
+       b"\r\nDate: Sun, 22 Nov 2026 10:00:00 +0000\r\n\r\nHello.\r\n")
+msg = dkim.sign(msg, b"s1", b"analysis.test", open(key, "rb").read(),
+                include_headers=[b"from", b"to", b"subject", b"date"]) + msg
+
+open(out, "wb").write(msg)
+PY
+printf '[milter]\nmax_header_bytes = 128k\n' | cat "$SANDBOX_CONF" - >"$work/long-fields.conf"
+out=$work/long_field.json
+"$MXRAY" analyze -c "$work/long-fields.conf" --format json "$work/long_field.eml" >"$out" 2>"$out.err"
+r="$(sig "$out" 0 result): $(sig "$out" 0 reason)"
+case "$r" in
+"neutral: not verified: the signed subject field has "*" bytes, more than the 65535 libopendkim can verify"*)
+	ok limits_field_too_long_for_dkim_is_neutral ;;
+*) not_ok limits_field_too_long_for_dkim_is_neutral "$r $(head -c 200 "$out.err")" ;;
+esac
+[ "$(json_get "$out" message.limits.dkim_fields_too_long)" = 1 ] &&
+	json_get "$out" message.limits.findings | grep -q 'too long for DKIM verification' &&
+	ok limits_field_too_long_for_dkim_reported || not_ok limits_field_too_long_for_dkim_reported "$(json_get "$out" message.limits)"
 
 # Two signatures, both reported: through mxray analyze, and through Postfix.
 out=$work/mixed.json

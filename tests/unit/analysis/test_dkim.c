@@ -214,6 +214,52 @@ TEST(changed_body_or_header_fails_with_reason)
 	free(sig);
 }
 
+/* long_subject - "Subject: xxx..." of len bytes in all (malloc'd). */
+static char *long_subject(size_t len)
+{
+	char *subject = malloc(len + 1);
+	memcpy(subject, "Subject: ", 9);
+	memset(subject + 9, 'x', len - 9);
+	subject[len] = '\0';
+	return subject;
+}
+
+/* libopendkim verifies a field of up to 65535 bytes; a longer one it
+ * silently hashes as nothing (a false fail), so it is not fed and the
+ * caller is told its length to count it (message_limits_dkim_skip). */
+TEST(fields_up_to_what_libopendkim_verifies)
+{
+	char *subject = long_subject(DKIM_VERIFY_HEADER_MAX);
+	const char *saved = headers[2];
+	headers[2] = subject;
+	char *sig = sign("sender.test");
+	headers[2] = saved;
+	CHECK(sig != NULL);
+	if (sig != NULL) {
+		json_t *r = verify(&sig, 1, subject, body);
+		CHECK_STR(field(r, 0, "result"), "pass");
+		json_decref(r);
+	}
+	free(sig);
+	free(subject);
+
+	char err[256];
+	dkim_verify_t *v = dkim_verify_new(vlib, "test", err, sizeof(err));
+	subject = long_subject(DKIM_VERIFY_HEADER_MAX);
+	CHECK_INT((int)dkim_verify_header(v, "Subject", subject + 8, 1), 0);
+	free(subject);
+	subject = long_subject(DKIM_VERIFY_HEADER_MAX + 1);
+	CHECK_INT((int)dkim_verify_header(v, "Subject", subject + 8, 1), DKIM_VERIFY_HEADER_MAX + 1);
+	free(subject);
+	/* bare LF folds become CRLF: the length counted is the one fed */
+	subject = long_subject(DKIM_VERIFY_HEADER_MAX - 10);
+	for (int k = 0; k < 20; k++)
+		subject[100 + k * 50] = '\n', subject[101 + k * 50] = ' ';
+	CHECK_INT((int)dkim_verify_header(v, "Subject", subject + 8, 1), DKIM_VERIFY_HEADER_MAX + 10);
+	free(subject);
+	dkim_verify_free(v);
+}
+
 TEST(bogus_key_is_temperror_even_when_right)
 {
 	check_one("bogus.test", "temperror", "DNSSEC validation (bogus)");
@@ -340,6 +386,7 @@ int main(void)
 	RUN(good_signature_passes);
 	RUN(lf_folded_signature_passes_as_postfix_hands_it_over);
 	RUN(changed_body_or_header_fails_with_reason);
+	RUN(fields_up_to_what_libopendkim_verifies);
 	RUN(bogus_key_is_temperror_even_when_right);
 	RUN(servfail_is_temperror_and_no_key_is_permerror);
 	RUN(every_signature_is_reported);

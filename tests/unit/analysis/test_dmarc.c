@@ -30,6 +30,17 @@ static fake_rr_t zone[] = {
 	{ .name = "ext.co.uk._report._dmarc.noauth.test", .type = ns_t_txt, .outcome = DNS_OK,
 	  .text = { "v=spf1 -all" } },
 	{ .name = "ext.co.uk._report._dmarc.fail.test", .type = ns_t_txt, .outcome = DNS_SERVFAIL },
+	/* two records at a subdomain whose organizational domain has a good one */
+	{ .name = "_dmarc.twice.example.org", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=DMARC1; p=none", "v=DMARC1; p=reject" } },
+	/* RFC 9091: np= for subdomains that do not exist */
+	{ .name = "_dmarc.np.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=DMARC1; p=quarantine; sp=none; np=reject" } },
+	{ .name = "live.np.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "192.0.2.1" } },
+	{ .name = "mxonly.np.test", .type = ns_t_mx, .outcome = DNS_OK, .text = { "mx.np.test" } },
+	{ .name = "flaky.np.test", .type = ns_t_a, .outcome = DNS_SERVFAIL },
+	{ .name = "_dmarc.plain.test", .type = ns_t_txt, .outcome = DNS_OK,
+	  .text = { "v=DMARC1; p=reject; sp=quarantine" } },
 };
 static fake_dns_t fake;
 static analysis_dns_t dns;
@@ -100,12 +111,19 @@ TEST(broken_and_duplicate_records_are_invalid_with_reasons)
 	CHECK(p && strstr(p, "policy \\\"maybe\\\"") && strstr(p, "pct=150") && strstr(p, "unknown tag \\\"foo\\\""));
 	free(p);
 	json_decref(d);
-	d = dmarc_lookup(&dns, "twice.test");
-	CHECK_STR(s(d, "outcome"), "none");
-	p = json_dumps(json_object_get(d, "problems"), 0);
-	CHECK(p && strstr(p, "more than one"));
-	free(p);
-	json_decref(d);
+	/* RFC 7489 6.6.3: several records end discovery: no policy, and no
+	 * fallback to the organizational domain's (good) record. */
+	static const char *const twice[] = { "twice.test", "twice.example.org" };
+	for (size_t i = 0; i < 2; i++) {
+		d = dmarc_lookup(&dns, twice[i]);
+		CHECK_STR(s(d, "outcome"), "invalid");
+		CHECK_STR(s(d, "record_domain"), twice[i]);
+		CHECK(json_object_get(d, "policy") == NULL);
+		p = json_dumps(json_object_get(d, "problems"), 0);
+		CHECK(p && strstr(p, "2 v=DMARC1 records at _dmarc.") && strstr(p, "6.6.3"));
+		free(p);
+		json_decref(d);
+	}
 }
 
 TEST(message_alignment_and_result)
@@ -135,9 +153,153 @@ TEST(message_alignment_and_result)
 		json_decref(d);
 		json_decref(m);
 	}
-	json_t *m = json_loads("{\"from\":\"no address here\"}", 0, NULL);
-	CHECK(dmarc_evaluate(&dns, m) == NULL);
+	/* No author domain: permerror with the reason, and no policy looked up. */
+	static const struct { const char *msg, *why; } bad[] = {
+		{ "{\"from\":\"no address here\"}", "not an address" },
+		{ "{\"from\":\"a@example.org, b@evil.test\"}", "several domains" },
+		{ "{\"from\":null}", "no From field" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *m = json_loads(bad[i].msg, 0, NULL);
+		json_t *d = dmarc_evaluate(&dns, m);
+		CHECK_STR(s(d, "result"), "permerror");
+		CHECK(s(d, "reason") && strstr(s(d, "reason"), bad[i].why));
+		CHECK(json_is_null(json_object_get(d, "domain")));
+		CHECK(json_object_get(d, "policy") == NULL);
+		json_decref(d);
+		json_decref(m);
+	}
+	/* A display name holding an address is not the address: DMARC is
+	 * judged for evil.test, where example.org's passing DKIM does not align. */
+	json_t *m = json_loads("{\"from\":\"\\\"x <a@example.org>\\\" <m@evil.test>\","
+			       "\"spf\":null,\"dkim\":[{\"domain\":\"example.org\",\"result\":\"pass\"}]}", 0, NULL);
+	CHECK(m != NULL);
+	json_t *d = dmarc_evaluate(&dns, m);
+	CHECK_STR(s(d, "domain"), "evil.test");
+	CHECK_INT(json_is_true(json_object_get(d, "dkim_aligned")), 0);
+	CHECK_STR(s(d, "result"), "none");
+	json_decref(d);
 	json_decref(m);
+}
+
+/* evaluate_from - dmarc_evaluate of a message with this From, SPF
+ * (result and domain; NULL result: none) and DKIM signatures array. */
+static json_t *evaluate_from(const char *from, const char *spf_result, const char *spf_domain,
+			     const char *dkim_json)
+{
+	json_t *m = json_object();
+	json_object_set_new(m, "from", json_string(from));
+	json_object_set_new(m, "spf", spf_result ? json_pack("{ssss}", "result", spf_result,
+							     "domain", spf_domain) : json_null());
+	json_object_set_new(m, "dkim", json_loads(dkim_json, 0, NULL));
+	json_t *d = dmarc_evaluate(&dns, m);
+	json_decref(m);
+	return d;
+}
+
+/* RFC 7489 6.6.2: a temporary error of an aligned identifier with nothing
+ * aligned passing is temperror, with no policy applied. */
+TEST(temporary_errors_give_temperror_not_fail)
+{
+	static const struct {
+		const char *spf, *spf_dom, *dkim, *want, *why;
+	} t[] = {
+		{ "temperror", "example.org", "[]", "temperror", "SPF of the aligned envelope domain" },
+		{ "fail", "example.org", "[{\"domain\":\"example.org\",\"result\":\"temperror\"}]",
+		  "temperror", "aligned d=example.org" },
+		/* a temporary error of an unaligned identifier changes nothing */
+		{ "temperror", "evil.test", "[]", "fail", "no passing identifier aligned" },
+		{ "fail", "example.org", "[{\"domain\":\"evil.test\",\"result\":\"temperror\"}]", "fail", NULL },
+		/* an aligned pass wins over a temporary error */
+		{ "temperror", "example.org", "[{\"domain\":\"example.org\",\"result\":\"pass\"}]", "pass", NULL },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_t *d = evaluate_from("a@example.org", t[i].spf, t[i].spf_dom, t[i].dkim);
+		CHECK_STR(s(d, "result"), t[i].want);
+		if (strcmp(t[i].want, "fail") != 0)
+			CHECK(json_object_get(d, "applied_policy") == NULL);
+		if (t[i].why)
+			CHECK(s(d, "reason") && strstr(s(d, "reason"), t[i].why));
+		json_decref(d);
+	}
+}
+
+/* RFC 9091: np= for a subdomain that does not exist (A, AAAA, MX all
+ * NXDOMAIN or NODATA), sp= for one that does, p= at the record's domain;
+ * when existence cannot be told, np= is not applied. */
+TEST(nonexistent_subdomains_get_np)
+{
+	static const struct { const char *from, *applied; int exists; } t[] = {
+		{ "a@gone.np.test", "reject", 0 },
+		{ "a@live.np.test", "none", 1 },
+		{ "a@mxonly.np.test", "none", 1 },
+		{ "a@flaky.np.test", "none", -1 },
+		{ "a@np.test", "quarantine", -2 },	/* the record's own domain: not asked */
+		{ "a@gone.plain.test", "quarantine", 0 },	/* no np=: sp= */
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_t *d = evaluate_from(t[i].from, "fail", "evil.test", "[]");
+		CHECK_STR(s(d, "result"), "fail");
+		CHECK_STR(s(d, "applied_policy"), t[i].applied);
+		json_t *e = json_object_get(d, "from_domain_exists");
+		CHECK_INT(e == NULL ? -2 : json_is_null(e) ? -1 : json_is_true(e), t[i].exists);
+		json_decref(d);
+	}
+}
+
+/* Each DKIM signature's alignment with the From domain, and whether it
+ * counts under adkim= (example.org has adkim=s). */
+TEST(alignment_per_signature)
+{
+	json_t *d = evaluate_from("a@mail.example.org", "pass", "bounce.example.org",
+		"[{\"domain\":\"example.org\",\"selector\":\"s1\",\"result\":\"pass\"},"
+		"{\"domain\":\"Mail.Example.org\",\"selector\":\"s2\",\"result\":\"fail\"},"
+		"{\"domain\":\"evil.test\",\"selector\":\"s3\",\"result\":\"pass\"},"
+		"{\"domain\":\"mail.example.org\",\"selector\":\"s4\",\"result\":\"pass\"}]");
+	static const struct { const char *sel, *alignment; int aligned, counts; } want[] = {
+		{ "s1", "relaxed", 0, 0 }, { "s2", "strict", 1, 0 }, { "s3", "none", 0, 0 },
+		{ "s4", "strict", 1, 1 },
+	};
+	json_t *sigs = json_object_get(d, "dkim_signatures");
+	CHECK_INT(json_array_size(sigs), 4);
+	for (size_t i = 0; i < 4 && i < json_array_size(sigs); i++) {
+		json_t *g = json_array_get(sigs, i);
+		CHECK_STR(s(g, "selector"), want[i].sel);
+		CHECK_STR(s(g, "alignment"), want[i].alignment);
+		CHECK_INT(json_is_true(json_object_get(g, "aligned")), want[i].aligned);
+		CHECK_INT(json_is_true(json_object_get(g, "counts")), want[i].counts);
+	}
+	CHECK_STR(s(d, "spf_alignment"), "relaxed");	/* aspf=r: it counts */
+	CHECK_INT(json_is_true(json_object_get(d, "spf_aligned")), 1);
+	CHECK_INT(json_is_true(json_object_get(d, "dkim_aligned")), 1);
+	CHECK_STR(s(d, "result"), "pass");
+	json_decref(d);
+	/* without s4 nothing DKIM counts; SPF from another domain neither */
+	d = evaluate_from("a@mail.example.org", "pass", "evil.test",
+		"[{\"domain\":\"example.org\",\"selector\":\"s1\",\"result\":\"pass\"}]");
+	CHECK_STR(s(d, "result"), "fail");
+	CHECK_STR(s(d, "spf_alignment"), "none");
+	CHECK(s(d, "reason") && strstr(s(d, "reason"), "no passing identifier aligned with mail.example.org"));
+	json_decref(d);
+}
+
+/* The From domain's own record missing, broken or doubled: a result
+ * with its reason (the findings: test_header_findings.c). */
+TEST(missing_and_unusable_records_of_the_from_domain)
+{
+	json_t *d = evaluate_from("a@none.test", "pass", "none.test", "[]");
+	CHECK_STR(s(d, "result"), "none");
+	CHECK_STR(s(d, "outcome"), "none");
+	CHECK(s(d, "reason") && strstr(s(d, "reason"), "_dmarc.none.test"));
+	json_decref(d);
+	d = evaluate_from("a@twice.example.org", "pass", "twice.example.org", "[]");
+	CHECK_STR(s(d, "result"), "permerror");	/* not example.org's p=reject */
+	CHECK_STR(s(d, "outcome"), "invalid");
+	CHECK(json_object_get(d, "applied_policy") == NULL);
+	json_decref(d);
+	d = evaluate_from("a@broken.test", "pass", "broken.test", "[]");
+	CHECK_STR(s(d, "result"), "permerror");
+	json_decref(d);
 }
 
 TEST(external_report_destinations_need_authorization)
@@ -172,6 +334,10 @@ int main(void)
 	RUN(discovery_falls_back_to_the_organizational_domain);
 	RUN(broken_and_duplicate_records_are_invalid_with_reasons);
 	RUN(message_alignment_and_result);
+	RUN(temporary_errors_give_temperror_not_fail);
+	RUN(nonexistent_subdomains_get_np);
+	RUN(alignment_per_signature);
+	RUN(missing_and_unusable_records_of_the_from_domain);
 	RUN(external_report_destinations_need_authorization);
 	return harness_done();
 }

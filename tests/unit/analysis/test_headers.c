@@ -155,28 +155,34 @@ TEST(header_basics_as_kept)
 		{ { "From", "Alice <alice@sender.test>", "Date", "Sun, 22 Nov 2026 08:00:00 +0000",
 		    "Message-ID", "<1@sender.test>", NULL },
 		  "{\"bulk\":false,\"date_count\":1,\"date_valid\":true,\"from_count\":1,"
-		  "\"from_mailboxes\":1,\"list_unsubscribe\":null,\"list_unsubscribe_post\":null,"
+		  "\"from_mailboxes\":1,\"from_syntax\":null,\"list_unsubscribe\":null,\"list_unsubscribe_post\":null,"
 		  "\"message_id_count\":1,\"one_click_unsubscribe\":false}" },
 		{ { "From", "a@sender.test", "From", "b@sender.test, c@sender.test", NULL },
 		  "{\"bulk\":false,\"date_count\":0,\"date_valid\":null,\"from_count\":2,"
-		  "\"from_mailboxes\":1,\"list_unsubscribe\":null,\"list_unsubscribe_post\":null,"
+		  "\"from_mailboxes\":1,\"from_syntax\":null,\"list_unsubscribe\":null,\"list_unsubscribe_post\":null,"
 		  "\"message_id_count\":0,\"one_click_unsubscribe\":false}" },
 		{ { "From", "a@sender.test, b@sender.test", "Date", "yesterday", NULL },
 		  "{\"bulk\":false,\"date_count\":1,\"date_valid\":false,\"from_count\":1,"
-		  "\"from_mailboxes\":2,\"list_unsubscribe\":null,\"list_unsubscribe_post\":null,"
+		  "\"from_mailboxes\":2,\"from_syntax\":null,\"list_unsubscribe\":null,\"list_unsubscribe_post\":null,"
 		  "\"message_id_count\":0,\"one_click_unsubscribe\":false}" },
 		{ { "From", "n@sender.test", "List-Id", "<news.sender.test>", "List-Unsubscribe",
 		    "<https://sender.test/u?1>, <mailto:u@sender.test>", "List-Unsubscribe-Post",
 		    "List-Unsubscribe=One-Click", NULL },
 		  "{\"bulk\":true,\"date_count\":0,\"date_valid\":null,\"from_count\":1,"
-		  "\"from_mailboxes\":1,\"list_unsubscribe\":\"<https://sender.test/u?1>, "
+		  "\"from_mailboxes\":1,\"from_syntax\":null,\"list_unsubscribe\":\"<https://sender.test/u?1>, "
 		  "<mailto:u@sender.test>\",\"list_unsubscribe_post\":\"List-Unsubscribe=One-Click\","
 		  "\"message_id_count\":0,\"one_click_unsubscribe\":true}" },
 		{ { "From", "n@sender.test", "Precedence", "bulk", "List-Unsubscribe",
 		    "<mailto:u@sender.test>", NULL },
 		  "{\"bulk\":true,\"date_count\":0,\"date_valid\":null,\"from_count\":1,"
-		  "\"from_mailboxes\":1,\"list_unsubscribe\":\"<mailto:u@sender.test>\","
+		  "\"from_mailboxes\":1,\"from_syntax\":null,\"list_unsubscribe\":\"<mailto:u@sender.test>\","
 		  "\"list_unsubscribe_post\":null,\"message_id_count\":0,"
+		  "\"one_click_unsubscribe\":false}" },
+		/* a display name posing as the address: the syntax error named */
+		{ { "From", "a@paypal.com <m@evil.test>", NULL },
+		  "{\"bulk\":false,\"date_count\":0,\"date_valid\":null,\"from_count\":1,"
+		  "\"from_mailboxes\":0,\"from_syntax\":\"'@' in a display name outside quotes\","
+		  "\"list_unsubscribe\":null,\"list_unsubscribe_post\":null,\"message_id_count\":0,"
 		  "\"one_click_unsubscribe\":false}" },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {

@@ -15,6 +15,11 @@ static fake_rr_t zone[] = {
 	{ .name = "other.sender.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "192.0.2.99" } },
 	{ .name = "broken.sender.test", .type = ns_t_a, .outcome = DNS_SERVFAIL },
 	{ .name = "broken.sender.test", .type = ns_t_aaaa, .outcome = DNS_SERVFAIL },
+	/* A fails, AAAA has no data; A answers elsewhere, AAAA fails */
+	{ .name = "half.sender.test", .type = ns_t_a, .outcome = DNS_SERVFAIL },
+	{ .name = "half.sender.test", .type = ns_t_aaaa, .outcome = DNS_NODATA },
+	{ .name = "v4only.sender.test", .type = ns_t_a, .outcome = DNS_OK, .text = { "192.0.2.99" } },
+	{ .name = "v4only.sender.test", .type = ns_t_aaaa, .outcome = DNS_SERVFAIL },
 };
 static fake_dns_t fake;
 static analysis_dns_t dns;
@@ -34,6 +39,10 @@ TEST(helo_verdicts)
 		{ "other.sender.test", "192.0.2.25", 1, 1, 0, "message.helo.mismatch" },
 		{ "nowhere.sender.test", "192.0.2.25", 1, 0, -1, "message.helo.unresolvable" },
 		{ "broken.sender.test", "192.0.2.25", 1, -1, -1, NULL },	/* SERVFAIL: no verdict */
+		{ "half.sender.test", "192.0.2.25", 1, -1, -1, NULL },	/* SERVFAIL + NODATA: none */
+		/* resolves, but the client's IPv6 address may be behind the failed AAAA */
+		{ "v4only.sender.test", "2001:db8::25", 1, 1, -1, NULL },
+		{ "v4only.sender.test", "192.0.2.99", 1, 1, 1, NULL },
 		{ "mailhost", "192.0.2.25", 0, -1, -1, "message.helo.not_fqdn" },
 		{ "192.0.2.25", "192.0.2.25", 0, -1, -1, "message.helo.not_fqdn" },	/* no brackets */
 		{ "localhost.localdomain", "192.0.2.25", 0, -1, -1, "message.helo.not_fqdn" },

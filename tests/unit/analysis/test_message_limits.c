@@ -86,8 +86,33 @@ TEST(dkim_signatures_the_cut_leaves_unverifiable_are_neutral)
 	json_decref(dkim);
 }
 
+/* A field too long for the DKIM verifier: signatures whose h= covers it
+ * are neutral with the reason, others keep their verdict; reported. */
+TEST(a_field_too_long_for_dkim_is_counted)
+{
+	message_limits_t l;
+	message_limits_set(&l, 0, 0, 0);
+	CHECK_INT(message_limits_header(&l, "Subject", "huge"), 1);
+	message_limits_dkim_skip(&l, "Subject", 70010);
+	json_t *dkim = json_pack("[{ss ss s[ss]} {ss ss s[s]}]", "domain", "a.test", "result", "fail",
+				 "headers", "from", "subject", "domain", "b.test", "result", "pass",
+				 "headers", "from");
+	message_limits_dkim(&l, dkim);
+	json_t *over = json_array_get(dkim, 0), *other = json_array_get(dkim, 1);
+	CHECK_STR(json_string_value(json_object_get(over, "result")), "neutral");
+	CHECK(strstr(json_string_value(json_object_get(over, "reason")) ?: "",
+		     "the signed subject field has 70010 bytes, more than the 65535") != NULL);
+	CHECK_STR(json_string_value(json_object_get(other, "result")), "pass");
+	json_decref(dkim);
+	json_t *o = message_limits_json(&l);
+	CHECK(has_finding(o, "message.limits.headers"));
+	CHECK_INT(json_integer_value(json_object_get(o, "dkim_fields_too_long")), 1);
+	json_decref(o);
+}
+
 int main(void)
 {
+	RUN(a_field_too_long_for_dkim_is_counted);
 	RUN(headers_over_count_or_size_are_counted_not_read);
 	RUN(body_over_the_limit_is_not_hashed);
 	RUN(dkim_signatures_the_cut_leaves_unverifiable_are_neutral);

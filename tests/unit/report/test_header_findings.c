@@ -29,6 +29,8 @@ TEST(each_header_finding_when_due)
 		{ H("\"from_count\": 2, \"from_mailboxes\": 1"), "message.header.from_count" },
 		{ H("\"from_count\": 0, \"from_mailboxes\": null"), "message.header.from_count" },
 		{ H("\"from_count\": 1, \"from_mailboxes\": 3"), "message.header.from_multiple" },
+		{ H("\"from_count\": 1, \"from_mailboxes\": 0, \"from_syntax\": \"'@' in a display name outside quotes\""),
+		  "message.header.from_syntax" },
 		{ H("\"date_count\": 0"), "message.header.date_missing" },
 		{ H("\"date_count\": 1, \"date_valid\": false"), "message.header.date_invalid" },
 		{ H("\"message_id_count\": 0"), "message.header.message_id_missing" },
@@ -71,9 +73,62 @@ TEST(arc_and_upstream_results_are_information)
 	free(text);
 }
 
+/* The test mail's DMARC verdict: the From domain's missing or unusable
+ * record and temporary errors are findings; pass and fail keep theirs. */
+TEST(dmarc_findings_of_the_from_domain)
+{
+	static const struct { const char *dmarc, *want, *detail; } t[] = {
+		{ "{\"domain\": \"none.test\", \"outcome\": \"none\", \"result\": \"none\"}",
+		  "dmarc.from_missing", NULL },
+		{ "{\"domain\": \"twice.test\", \"outcome\": \"invalid\", \"result\": \"permerror\","
+		  " \"problems\": [\"2 v=DMARC1 records at _dmarc.twice.test\"]}",
+		  "dmarc.from_invalid", "2 v=DMARC1 records" },
+		{ "{\"domain\": \"x.test\", \"outcome\": \"found\", \"result\": \"temperror\","
+		  " \"reason\": \"SPF of the aligned envelope domain had a temporary error\"}",
+		  "dmarc.temperror", "temporary error" },
+		{ "{\"domain\": \"x.test\", \"outcome\": \"found\", \"result\": \"fail\","
+		  " \"applied_policy\": \"reject\"}", "dmarc.fail", "policy applied: reject" },
+		/* no author domain: the header finding speaks, no DMARC record finding */
+		{ "{\"domain\": null, \"outcome\": null, \"result\": \"permerror\"}", NULL, NULL },
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char msg[600];
+		snprintf(msg, sizeof(msg), "{\"tls\": null, \"dmarc\": %s}", t[i].dmarc);
+		char *text = assessed(msg);
+		if (t[i].want == NULL) {
+			CHECK(strstr(text, "\"dmarc.") == NULL);
+		} else {
+			char q[80];
+			snprintf(q, sizeof(q), "\"%s\"", t[i].want);
+			CHECK(strstr(text, q) != NULL);
+			if (t[i].detail)
+				CHECK(strstr(text, t[i].detail) != NULL);
+			if (strstr(text, q) == NULL)
+				printf("#   no %s in %s\n", t[i].want, text);
+		}
+		free(text);
+	}
+}
+
+/* A loopback client's SPF has no verdict: the information finding, never
+ * spf.pass or another verdict's finding. */
+TEST(spf_not_evaluated_is_no_verdict)
+{
+	char *text = assessed("{\"tls\": null, \"spf\": {\"domain\": \"sender.test\", \"result\": null,"
+			      " \"evaluated\": false, \"explanation\": \"not evaluated: the client 127.0.0.1 "
+			      "is a loopback address\"}}");
+	CHECK(strstr(text, "\"spf.not_evaluated\"") != NULL);
+	CHECK(strstr(text, "\"spf.pass\"") == NULL);
+	CHECK(strstr(text, "\"spf.neutral_or_none\"") == NULL);
+	CHECK(strstr(text, "is a loopback address") != NULL);
+	free(text);
+}
+
 int main(void)
 {
 	RUN(each_header_finding_when_due);
 	RUN(arc_and_upstream_results_are_information);
+	RUN(dmarc_findings_of_the_from_domain);
+	RUN(spf_not_evaluated_is_no_verdict);
 	return harness_done();
 }
