@@ -312,18 +312,6 @@ json_t *dmarc_lookup(const analysis_dns_t *dns, const char *domain)
 	return obj;
 }
 
-void dmarc_add_to_report(const analysis_dns_t *dns, json_t *report)
-{
-	const char *domain = json_string_value(json_object_get(report, "domain"));
-	json_t *d = json_object_get(report, "dns");
-	if (domain && json_is_object(d))
-		json_object_set_new(d, "dmarc", dmarc_lookup(dns, domain));
-	json_t *msg = json_object_get(report, "message");
-	json_t *ev = json_is_object(msg) ? dmarc_evaluate(dns, msg) : NULL;
-	if (ev)
-		json_object_set_new(msg, "dmarc", ev);
-}
-
 /* alignment_name - how identifier domain d aligns with the From domain:
  * "strict" (the same name), "relaxed" (the same organizational domain
  * only) or "none". */

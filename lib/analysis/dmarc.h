@@ -40,8 +40,4 @@ json_t *dmarc_lookup(const analysis_dns_t *dns, const char *domain);
  * result permerror, domain null, the reason. */
 json_t *dmarc_evaluate(const analysis_dns_t *dns, const json_t *message);
 
-/* dmarc_add_to_report - the probed domain's policy as report.dns.dmarc
- * and, when the report has a message, its evaluation as message.dmarc. */
-void dmarc_add_to_report(const analysis_dns_t *dns, json_t *report);
-
 #endif

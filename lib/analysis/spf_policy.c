@@ -60,12 +60,3 @@ json_t *spf_policy_check(spf_sandbox_t *sb, const char *domain)
 	json_decref(r);
 	return o;
 }
-
-void spf_policy_add_to_report(spf_sandbox_t *sb, json_t *report)
-{
-	const char *domain = json_string_value(json_object_get(report, "domain"));
-	json_t *dns = json_object_get(report, "dns");
-	if (domain == NULL || !json_is_object(dns))
-		return;
-	json_object_set_new(dns, "spf", spf_policy_check(sb, domain));
-}

@@ -20,7 +20,5 @@
 
 /* spf_policy_check - dns.spf for domain (new reference), never NULL. */
 json_t *spf_policy_check(spf_sandbox_t *sb, const char *domain);
-/* spf_policy_add_to_report - report.dns.spf for report.domain. */
-void spf_policy_add_to_report(spf_sandbox_t *sb, json_t *report);
 
 #endif
