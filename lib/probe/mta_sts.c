@@ -448,6 +448,65 @@ static void check_hosts(json_t *d, json_t *policy, json_t *hosts)
 			    failing);
 }
 
+/* dane_verdict - what a DANE-validating sender finds at host: 1 every
+ * tested address matches its TLSA records, -1 one fails them (a
+ * mismatch, or no TLS where TLSA promises it), 0 DANE does not apply or
+ * nothing was checked. */
+static int dane_verdict(const json_t *host)
+{
+	size_t k;
+	json_t *addr;
+	int valid = 0;
+	if (!json_is_true(json_object_get(json_object_get(host, "dane"), "applies")))
+		return 0;
+	json_array_foreach(json_object_get(host, "addresses"), k, addr) {
+		const char *st = str(json_object_get(addr, "dane"), "state");
+		if (st && (strcmp(st, "mismatch") == 0 || strcmp(st, "no_tls") == 0))
+			return -1;
+		if (st && strcmp(st, "valid") == 0)
+			valid = 1;
+	}
+	return valid;
+}
+
+/* explain_dane - a domain with MTA-STS and DANE: a sender that validates
+ * DANE uses the TLSA records of an MX host that has them and ignores
+ * MTA-STS for it (RFC 8461 section 2); every other sender uses MTA-STS.
+ * Where the two disagree about a host, say who can deliver there. */
+static void explain_dane(json_t *d, const char *domain, const json_t *policy, json_t *hosts)
+{
+	const char *mode = str(policy, "mode");
+	size_t i, with_dane = 0;
+	json_t *host;
+
+	if (mode == NULL || (strcmp(mode, "enforce") != 0 && strcmp(mode, "testing") != 0))
+		return;
+	json_array_foreach(hosts, i, host) {
+		json_t *hm = json_object_get(host, "mta_sts");
+		if (!json_is_true(json_object_get(json_object_get(host, "dane"), "applies")) ||
+		    !json_is_object(hm))
+			continue;
+		with_dane++;
+		int dane = dane_verdict(host), listed = json_is_true(json_object_get(hm, "mx_match"));
+		int sts_ok = listed;
+		size_t k;
+		json_t *f;
+		json_array_foreach(json_object_get(hm, "findings"), k, f)
+			if (strcmp(str(f, "id") ?: "", "mta_sts.enforce_tls_fails") == 0)
+				sts_ok = 0;
+		const char *name = str(host, "host");
+		if (dane > 0 && !sts_ok)
+			finding_add(hm, "mta_sts.dane_only", name, "DANE valid; MTA-STS (%s): %s", mode,
+				    listed ? "TLS requirements not met" : "not listed in the policy");
+		else if (dane < 0 && sts_ok)
+			finding_add(hm, "mta_sts.dane_fails", name, "the TLSA records do not match; "
+				    "MTA-STS (%s) would accept the host", mode);
+	}
+	if (with_dane > 0)
+		finding_add(d, "mta_sts.with_dane", domain, "%zu of %zu MX hosts have DANE",
+			    with_dane, json_array_size(hosts));
+}
+
 json_t *mta_sts_check(const mxray_config_t *cfg, resolver_t *r, const char *domain,
 		      json_t *hosts, long long job_deadline)
 {
@@ -603,6 +662,7 @@ json_t *mta_sts_check(const mxray_config_t *cfg, resolver_t *r, const char *doma
 				finding_add(d, "mta_sts.max_age_short", domain, "max_age %lld s",
 					    (long long)age);
 			check_hosts(d, pol, hosts);
+			explain_dane(d, domain, pol, hosts);
 			json_object_set_new(d, "policy", pol);
 		}
 	}

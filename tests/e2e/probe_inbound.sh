@@ -106,6 +106,20 @@ is mta_sts_nomatch_mx_not_covered mx.0.mta_sts.mx_match false
 has mta_sts_nomatch_finding mx.0.mta_sts mta_sts.mx_mismatch
 has mta_sts_nomatch_no_usable_mx dns.mta_sts mta_sts.no_usable_mx
 is mta_sts_nomatch_is_an_f grade.receiving F
+# mx1 has DANE (sender.test's TLSA): DANE senders deliver, MTA-STS ones do not
+has mta_sts_nomatch_dane_only mx.0.mta_sts mta_sts.dane_only
+has mta_sts_nomatch_with_dane dns.mta_sts mta_sts.with_dane
+
+# MTA-STS accepts mxdual (a trusted certificate naming it), DANE does not (the
+# TLSA set misses its ECDSA key): DANE comes first for DANE senders
+run sts-danefail.probe.test
+is mta_sts_danefail_sts_accepts mx.0.mta_sts.mx_match true
+lacks mta_sts_danefail_no_tls_failure mta_sts.enforce_tls_fails
+is mta_sts_danefail_dane_mismatch mx.0.addresses.0.dane.state mismatch
+has mta_sts_danefail_finding mx.0.mta_sts mta_sts.dane_fails
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html sts-danefail.probe.test >"$SANDBOX/danefail.html"
+contains page_mta_sts_dane_fails_title "$SANDBOX/danefail.html" "DANE fails for an MX that MTA-STS accepts"
+contains page_mta_sts_dane_fails_why "$SANDBOX/danefail.html" "DANE comes first"
 
 run sts-badmx.probe.test
 has mta_sts_enforce_selfsigned_mx_fails mx.0.mta_sts mta_sts.enforce_tls_fails
