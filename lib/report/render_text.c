@@ -166,8 +166,15 @@ static void text_address(const json_t *a, strbuf_t *out)
 	strbuf_puts(out, yes_no(tls, "name_match"));
 	strbuf_puts(out, "\n");
 	const json_t *dane = rjson_obj(a, "dane");
-	if (dane)
-		field(out, "      DANE:        ", rjson_str(dane, "state"), ": ", rjson_str(dane, "reason"));
+	const char *dstate = rjson_str(dane, "state");
+	if (dstate && strcmp(dstate, "not_applicable") == 0) {
+		/* TLSA records no sender looks up (the host line says why) */
+		const char *would = rjson_str(rjson_obj(dane, "if_applied"), "state");
+		field(out, "      DANE:        ", "not used by senders", "; the records would give: ",
+		      would);
+	} else if (dane) {
+		field(out, "      DANE:        ", dstate, ": ", rjson_str(dane, "reason"));
+	}
 	if (rjson_str(tls, "key_type") == NULL)
 		return;
 	strbuf_puts(out, "      Key types:   ");
@@ -218,6 +225,10 @@ static void text_receiving(const json_t *report, strbuf_t *out)
 			put(out, rjson_str(dane, "outcome"));
 			strbuf_printf(out, ", %lld usable record%s at ", usable, usable == 1 ? "" : "s");
 			put(out, rjson_str(dane, "tlsa_name"));
+			if (rjson_bool(dane, "senders_look_up") == 0) {
+				strbuf_puts(out, "\n                 not used by any sender: ");
+				put(out, rjson_str(dane, "not_applied_because"));
+			}
 			strbuf_puts(out, "\n");
 		}
 		const json_t *addrs = rjson_arr(host, "addresses");

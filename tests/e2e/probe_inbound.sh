@@ -302,6 +302,9 @@ lacks dane_mx_insecure_no_valid_verdict dane.valid
 is dane_mx_insecure_no_a_plus grade.receiving B
 is dane_mx_insecure_caps_receiving grade.caps.0.id dane.mx_insecure
 "$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html dane-mxinsecure.unsigned.test >"$SANDBOX/mxinsecure.html"
+"$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format text dane-mxinsecure.unsigned.test >"$SANDBOX/mxinsecure.txt"
+contains text_dane_mx_insecure_not_used "$SANDBOX/mxinsecure.txt" "not used by any sender: the domain's MX records are not DNSSEC-signed"
+contains text_dane_mx_insecure_would_match "$SANDBOX/mxinsecure.txt" "DANE:        not used by senders; the records would give: valid"
 contains page_dane_mx_insecure_title "$SANDBOX/mxinsecure.html" "DANE: TLSA records published but the MX records are not DNSSEC-signed"
 contains page_dane_mx_insecure_not_used "$SANDBOX/mxinsecure.html" "Not used by any sender: the domain&#39;s MX records are not DNSSEC-signed"
 contains page_dane_mx_insecure_would_match "$SANDBOX/mxinsecure.html" "once senders use the records: <span class=\"ok\">valid</span>"
