@@ -87,6 +87,11 @@ static void text_sending(const json_t *msg, strbuf_t *out)
 	strbuf_puts(out, "\n  SPF:         ");
 	if (spf == NULL) {
 		strbuf_puts(out, "not checked");
+	} else if (rjson_bool(spf, "evaluated") == 0) {
+		strbuf_puts(out, "no verdict for ");
+		put(out, rjson_str(spf, "domain"));
+		strbuf_puts(out, ": ");
+		put(out, rjson_str(spf, "explanation"));
 	} else {
 		put(out, rjson_str(spf, "result"));
 		strbuf_puts(out, " for ");

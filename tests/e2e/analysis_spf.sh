@@ -109,6 +109,9 @@ esac
 "$MXRAY" analyze -c "$SANDBOX_CONF" --format html --client-ip 127.0.0.1 \
 	--mail-from alice@fail.spf.analysis.test "$work/msg.eml" >"$work/loop.html" 2>/dev/null
 contains analyze_spf_loopback_html_says_why "$work/loop.html" "not evaluated: the client 127.0.0.1 is a loopback address"
+"$MXRAY" analyze -c "$SANDBOX_CONF" --format text --client-ip 127.0.0.1 \
+	--mail-from alice@fail.spf.analysis.test "$work/msg.eml" >"$work/loop.txt" 2>/dev/null
+contains analyze_spf_loopback_text_says_why "$work/loop.txt" "SPF:         no verdict for fail.spf.analysis.test: not evaluated: the client 127.0.0.1"
 if grep -q 'class="ok">pass</span> <span class="muted">for fail.spf' "$work/loop.html"; then
 	not_ok analyze_spf_loopback_html_no_pass "the page shows SPF pass"
 else
