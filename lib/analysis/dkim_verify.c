@@ -352,6 +352,11 @@ static const char *dkv_details(const analysis_dns_t *dns, DKIM_SIGINFO *sig, jso
 	const char *t = dkv_tag(sig, 0, "t", o, "timestamp");
 	const char *x = dkv_tag(sig, 0, "x", o, "expires");
 	(void)t;
+	/* whether the body as received hashes to bh= (null: not compared,
+	 * e.g. no key to verify against) */
+	int bh = dkim_sig_getbh(sig);
+	json_object_set_new(o, "body_hash", bh == DKIM_SIGBH_MATCH ? json_string("match") :
+			    bh == DKIM_SIGBH_MISMATCH ? json_string("mismatch") : json_null());
 
 	unsigned int bits = 0;
 	int have_key = dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK && bits > 0;

@@ -13,7 +13,8 @@
 #include "report/report_json.h"
 
 const char *const html_known_dkim[] = { "domain", "selector", "algorithm", "result", "reason",
-	"identity", "canonicalization", "headers", "body_length", "timestamp", "expires", "key_type",
+	"identity", "canonicalization", "headers", "body_length", "timestamp", "expires", "body_hash",
+	"key_type",
 	"key_bits", "key_dnssec", "key_why_bogus", "key", "key_cname", NULL };
 
 static void html_dmarc_result(const json_t *dmarc, strbuf_t *out)
@@ -248,12 +249,25 @@ void html_dkim_rows(const json_t *sig, strbuf_t *out)
 		}
 		html_row_end(out);
 	}
-	if (rjson_int(sig, "body_length", &l)) {
+	/* l= as the tag's text (the analysis keeps tags as written); an
+	 * integer in older reports */
+	const char *ltext = rjson_str(sig, "body_length");
+	if (ltext || rjson_int(sig, "body_length", &l)) {
 		html_row_start(out, "Body length (l=)", "warn");
-		strbuf_printf(out, "%lld bytes: anyone can append to the body and the signature "
-			      "still verifies", l);
+		if (ltext)
+			strbuf_append_html(out, ltext);
+		else
+			strbuf_printf(out, "%lld", l);
+		strbuf_puts(out, " bytes: anyone can append to the body and the signature still "
+			    "verifies");
 		html_row_end(out);
 	}
+	const char *bh = rjson_str(sig, "body_hash");
+	if (bh && strcmp(bh, "match") == 0)
+		html_row_text(out, "Body hash (bh=)", "matches the body as received", "ok");
+	else if (bh && strcmp(bh, "mismatch") == 0)
+		html_row_text(out, "Body hash (bh=)", "does not match: the body changed after signing "
+			      "(a mailing list footer, a rewriting gateway, or tampering)", "bad");
 	if (rjson_str(sig, "timestamp") || rjson_str(sig, "expires")) {
 		html_row_start(out, "Signed at (t=)", NULL);
 		html_text(out, rjson_str(sig, "timestamp"));

@@ -4,6 +4,7 @@ tests/e2e/analysis_dkim.sh, made with dkimpy and the sandbox's keys (see
 tests/sandbox/analysis.sh). One OUTDIR/NAME.eml per case."""
 import os
 import sys
+import time
 
 import dkim
 
@@ -43,6 +44,19 @@ cases = {
     "bogus_zone": sign(BASE, b"s1", b"bogus.test", "s1"),
     "delegated": sign(BASE, b"delegated", b"analysis.test", "s1"),
 }
+
+
+class Expired(dkim.DKIM):
+    """Signs with t= two days ago and x= one day ago (dkimpy writes no x=)."""
+    def gen_header(self, fields, *args, **kw):
+        now = int(time.time())
+        f = [(n, str(now - 172800).encode() if n == b"t" else v) for n, v in fields]
+        f.insert([n for n, _ in f].index(b"h"), (b"x", str(now - 86400).encode()))
+        return super().gen_header(f, *args, **kw)
+
+
+cases["expired"] = Expired(BASE).sign(b"s1", b"analysis.test", key["s1"], include_headers=[
+    b"from", b"to", b"subject", b"date", b"message-id"]) + BASE
 # Two signatures, one good and one without a key: both must be reported.
 m = sign(BASE, b"s1", b"analysis.test", "s1")
 cases["mixed"] = dkim.sign(m, b"nokey", b"analysis.test", key["s1"],
