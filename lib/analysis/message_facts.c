@@ -328,6 +328,9 @@ json_t *message_facts_json(const client_facts_t *c, const message_facts_t *m,
 
 	json_t *cl = json_object();
 	record_set_text(cl, "ip", c->ip[0] ? c->ip : NULL);
+	netaddr_t ca;
+	json_object_set_new(cl, "family", c->ip[0] && netaddr_parse(c->ip, &ca) == 0 ?
+			    json_string(ca.family == AF_INET6 ? "ipv6" : "ipv4") : json_null());
 	record_set_text(cl, "name", c->name);
 	record_set_text(cl, "ptr", c->ptr);
 	record_set_text(cl, "helo", c->helo);

@@ -55,6 +55,14 @@ PY
 )
 [ "$same" = True ] && ok cli_stdin_gives_the_same_analysis || not_ok cli_stdin_gives_the_same_analysis "differs"
 
+# --- the client's address family ---
+[ "$(json_get "$work/file.json" message.client.family)" = ipv4 ] && ok cli_client_family_ipv4 ||
+	not_ok cli_client_family_ipv4 "family $(json_get "$work/file.json" message.client.family)"
+"$MXRAY" analyze -c "$SANDBOX_CONF" --format json --client-ip 2001:db8::25 "$work/msg.eml" \
+	>"$work/v6.json" 2>/dev/null
+g="$(json_get "$work/v6.json" message.client.ip) $(json_get "$work/v6.json" message.client.family)"
+[ "$g" = "2001:db8::25 ipv6" ] && ok cli_client_family_ipv6 || not_ok cli_client_family_ipv6 "got '$g'"
+
 # --- --helo ---
 "$MXRAY" analyze -c "$SANDBOX_CONF" --format json --client-ip "$CLIENT" --helo mx1.sender.test \
 	"$work/msg.eml" >"$work/helo.json" 2>/dev/null

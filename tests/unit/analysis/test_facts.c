@@ -201,6 +201,7 @@ TEST(job_has_the_documented_fields)
 	CHECK_STR(jstr(msg, "queued"), queued);
 	json_t *cl = json_object_get(msg, "client");
 	CHECK_STR(jstr(cl, "ip"), "127.77.2.1");
+	CHECK_STR(jstr(cl, "family"), "ipv4");
 	CHECK_STR(jstr(cl, "name"), "unknown");
 	CHECK_STR(jstr(cl, "ptr"), "unknown");
 	CHECK_STR(jstr(cl, "helo"), "client.sender.test");
