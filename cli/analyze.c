@@ -252,7 +252,10 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 	record_set_text(rep, "domain", domain);
 	json_object_set_new(rep, "message", message_facts_json(&c, &m, NULL));
 	if (o->probe) {
-		json_t *probe = probe_domain(cfg, r, domain, err, errlen);
+		/* The probe's lookups end at its deadline, like the worker's. */
+		resolver_t *jr = resolver_for_job(r, clock_ms() + cfg->job_deadline_ms);
+		json_t *probe = probe_domain(cfg, jr ? jr : r, domain, err, errlen);
+		resolver_free(jr);
 		if (probe == NULL) {
 			free(domain);
 			json_decref(rep);
