@@ -441,6 +441,45 @@ int store_mark_replied(store_t *s, const char *token, long long ttl_ms)
 	return first;
 }
 
+/* One round trip, atomic in Redis: take the claim when free, renew it
+ * when it is already ours, else name its holder. */
+static const char claim_script[] =
+	"local v = redis.call('GET', KEYS[1]) "
+	"if v == false or v == ARGV[1] then "
+	"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return {1, ARGV[1]} end "
+	"return {0, v}";
+static const char release_script[] =
+	"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
+	"return 0";
+
+int store_claim_reply(store_t *s, const char *token, const char *holder, long long ttl_ms,
+		      char *other, size_t otherlen)
+{
+	char key[256], ttl[32];
+	store_key(s, key, sizeof(key), "sending:", token);
+	snprintf(ttl, sizeof(ttl), "%lld", ttl_ms > 0 ? ttl_ms : 1);
+	redisReply *r = redisCommand(s->ctx, "EVAL %s 1 %s %s %s", claim_script, key, holder, ttl);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_STRING)
+		return store_failed(s, r, "EVAL claim reply");
+	int mine = r->element[0]->integer == 1;
+	if (other && otherlen)
+		snprintf(other, otherlen, "%s", r->element[1]->str);
+	freeReplyObject(r);
+	return mine;
+}
+
+int store_release_reply(store_t *s, const char *token, const char *holder)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), "sending:", token);
+	redisReply *r = redisCommand(s->ctx, "EVAL %s 1 %s %s", release_script, key, holder);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "EVAL release reply");
+	freeReplyObject(r);
+	return 0;
+}
+
 int store_count(store_t *s, const char *name)
 {
 	char key[256];
