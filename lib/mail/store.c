@@ -275,17 +275,23 @@ int store_read(store_t *s, store_stream_t stream, const char *consumer, long lon
 	return 1;
 }
 
-/* entry_deliveries - how often entry id has been delivered (XPENDING). */
+/* entry_deliveries - how often entry id has been delivered (XPENDING):
+ * the count, 0 when the entry is no longer pending, -1 when Redis failed.
+ * Never a guess: a count made up on failure (1, say) would keep an entry
+ * that always fails from ever reaching the dead letters. */
 static long long entry_deliveries(store_t *s, const char *key, const char *group, const char *id)
 {
 	redisReply *r = redisCommand(s->ctx, "XPENDING %s %s %s %s 1", key, group, id, id);
-	long long n = 1;
-	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 4 &&
-	    r->element[0]->element[3]->type == REDIS_REPLY_INTEGER)
-		n = r->element[0]->element[3]->integer;
-	if (r)
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 0) {
 		freeReplyObject(r);
+		return 0;
+	}
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 1 ||
+	    r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != 4 ||
+	    r->element[0]->element[3]->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "XPENDING");
+	long long n = r->element[0]->element[3]->integer;
+	freeReplyObject(r);
 	return n;
 }
 
@@ -326,7 +332,14 @@ int store_claim_stale(store_t *s, store_stream_t stream, const char *consumer,
 		return -1;
 	}
 	out->deliveries = entry_deliveries(s, key, stream_group(stream), out->id);
-	return 1;
+	if (out->deliveries > 0)
+		return 1;
+	/* Failed: the entry stays pending (now ours) and is taken over again
+	 * after the idle time, when its count is read anew. Not pending any
+	 * more (acknowledged meanwhile): nothing to redo. */
+	int rc = out->deliveries < 0 ? -1 : 0;
+	store_entry_clear(out);
+	return rc;
 }
 
 int store_dead_letter(store_t *s, store_stream_t stream, const store_entry_t *e,

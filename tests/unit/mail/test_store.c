@@ -206,6 +206,40 @@ TEST(a_dead_consumers_job_is_taken_over_then_dead_lettered)
 	store_free(s);
 }
 
+TEST(a_failed_delivery_count_is_an_error_not_a_first_delivery)
+{
+	/* XPENDING refused (an ACL here; a failover or a timeout in life):
+	 * the takeover fails instead of counting the entry as new, and the
+	 * entry, still pending, is counted right at the next takeover. */
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	json_t *job = json_pack("{si ss ss}", "format", JOB_FORMAT, "kind", "mail", "domain",
+				"count.test");
+	CHECK_INT(store_job_add(s, job), 0);
+	json_decref(job);
+	store_entry_t e;
+	CHECK_INT(store_read(s, STORE_STREAM_JOBS, "first", 100, &e), 1);
+	char id[64];
+	snprintf(id, sizeof(id), "%s", e.id);
+	store_entry_clear(&e);
+	usleep(120000);
+	raw("ACL SETUSER default -xpending");
+	CHECK_INT(store_claim_stale(s, STORE_STREAM_JOBS, "heir", 100, &e), -1);
+	CHECK(strstr(store_last_error(s), "XPENDING") != NULL);
+	raw("ACL SETUSER default +@all");
+	store_free(s);
+	if ((s = connect_store()) == NULL)
+		return;
+	usleep(120000);
+	CHECK_INT(store_claim_stale(s, STORE_STREAM_JOBS, "heir", 100, &e), 1);
+	CHECK_STR(e.id, id);
+	CHECK_INT(e.deliveries, 3);	/* read, failed takeover, this one */
+	CHECK_INT(store_ack(s, STORE_STREAM_JOBS, e.id), 0);
+	store_entry_clear(&e);
+	store_free(s);
+}
+
 TEST(a_job_keeps_its_first_token)
 {
 	store_t *s = connect_store();
@@ -325,6 +359,7 @@ int main(void)
 	RUN(results_expire_and_reply_marker_is_set_once);
 	RUN(one_reporter_at_a_time_may_mail_a_token);
 	RUN(a_dead_consumers_job_is_taken_over_then_dead_lettered);
+	RUN(a_failed_delivery_count_is_an_error_not_a_first_delivery);
 	RUN(a_job_keeps_its_first_token);
 	RUN(a_report_entry_names_the_job_it_answers);
 	RUN(latency_histogram_buckets_are_cumulative);
