@@ -244,7 +244,9 @@ int main(int argc, char **argv)
 	site_t *site = site_start(&cfg, err, sizeof(err));
 	if (site == NULL)
 		log_fatal("%s", err);
-	daemon_drop_privileges(cfg.reporter_user, "[http] user");
+	/* Open files it needs: the site's connections (at most 256, site.c),
+	 * Redis, a submission, and the process's own. */
+	daemon_drop_privileges_limited(cfg.reporter_user, "[http] user", 512);
 	log_info("started: http %s, consumer %s, redis %s, submit %s", cfg.http_listen,
 		 cfg.consumer_name, cfg.redis_address, cfg.mail_submit);
 

@@ -209,7 +209,13 @@ int main(int argc, char **argv)
 	int rc0 = daemon_init(argc, argv, "mxray-worker", usage, &cfg);
 	if (rc0 >= 0)
 		return rc0;
-	daemon_drop_privileges(cfg.worker_user, "[worker] user");
+	/* Open files it needs: per job thread, up to 8 addresses probed at
+	 * once with connections_per_address each, plus Redis, MTA-STS and the
+	 * SPF sandbox's pipes; libunbound's outgoing ports and the rest of the
+	 * process besides. */
+	long long open_files = 1024 + 64 +
+			       (long long)cfg.worker_jobs * (8LL * cfg.connections_per_address + 32);
+	daemon_drop_privileges_limited(cfg.worker_user, "[worker] user", open_files);
 
 	daemon_handle_signals();
 

@@ -5,7 +5,8 @@
 # failed") takes the job over after [redis] reclaim_idle each time, and
 # after [redis] max_deliveries deliveries moves it to the dead-letter
 # stream with the job kept; `mxray status` and the reporter's /metrics
-# (mxray_dead_letters) show it, and nothing stays pending.
+# (mxray_dead_letters) show it, and nothing stays pending. On the way: the
+# worker dropped root and has the open-file limit its settings need.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
@@ -26,6 +27,14 @@ for _ in $(seq 1 50); do kill -0 "$old" 2>/dev/null || break; sleep 0.2; done
 setsid "$E2E_BIN/mxray-worker" -c "$SANDBOX/dead.conf" </dev/null >>"$SANDBOX/logs/worker-dead.log" 2>&1 &
 echo $! >"$SANDBOX/run/extra-worker-dead.pid"
 
+# The worker runs as its user with the open-file limit sized to its
+# defaults (8 jobs, 3 connections per address): 1088 + 8 x (8 x 3 + 32).
+wpid=$(cat "$SANDBOX/run/extra-worker-dead.pid")
+for _ in $(seq 1 50); do grep -q "running as user" "$SANDBOX/logs/worker-dead.log" && break; sleep 0.1; done
+files=$(sed -n 's/^Max open files  *\([0-9]*\)  *\([0-9]*\) .*/\1 \2/p' "/proc/$wpid/limits")
+[ "$files" = "1536 1536" ] && ok "worker_open_files_sized_to_need ($files)" ||
+	not_ok worker_open_files_sized_to_need "Max open files '$files', want 1536 1536"
+check worker_dropped_root grep -q "running as user nobody" "$SANDBOX/logs/worker-dead.log"
 dead_before=$(redis_cli XLEN mxray:dead)
 job='{"format":1,"kind":"mail","queued":"2026-12-01T00:00:00Z","domain":"sender.test","reply_to":null,"message":{"mail_from":"dave@sender.test","rcpt":["test@mxray.test"],"tls":null,"spf":{"result":"none"},"dkim":[]}}'
 id=$(redis_cli XADD mxray:jobs '*' v 1 job "$job")
