@@ -271,6 +271,11 @@ static void *dispatch(void *arg)
 		}
 		if (p[1].revents)
 			return NULL;
+		/* A broken pipe to libunbound's thread would wake poll forever. */
+		if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+			log_error("resolver: libunbound's answer pipe failed; DNS lookups will time out");
+			return NULL;
+		}
 		if (p[0].revents && ub_process(r->ctx) != 0)
 			log_error("resolver: libunbound cannot read its answers");
 	}
