@@ -54,6 +54,8 @@ address = $W/redis.sock
 key_prefix = bench:
 [http]
 listen = $R_ADDR
+# root on purpose: the Redis socket is in this bench's root-only directory
+user = root
 [mail]
 submit = smtp://127.0.0.1:1
 CONF

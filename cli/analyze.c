@@ -255,11 +255,18 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 	record_set_text(rep, "domain", domain);
 	json_object_set_new(rep, "message", message_facts_json(&c, &m, NULL));
 	domain_policy_t *policy = NULL;
+	resolver_t *jr = NULL;
+	analysis_dns_t jdns = adns;	/* alive until domain_policy_finish */
 	if (o->probe) {
-		policy = domain_policy_start(&adns, NULL, domain);
-		json_t *probe = probe_domain(cfg, r, domain, err, errlen);
+		/* The probe's lookups end at its deadline, like the worker's. */
+		jr = resolver_for_job(r, clock_ms() + cfg->job_deadline_ms);
+		if (jr != NULL)
+			jdns = analysis_dns_resolver(jr);
+		policy = domain_policy_start(&jdns, NULL, domain);
+		json_t *probe = probe_domain(cfg, jr ? jr : r, domain, err, errlen);
 		if (probe == NULL) {
-			domain_policy_finish(policy, &adns, NULL);
+			domain_policy_finish(policy, &jdns, NULL);
+			resolver_free(jr);
 			free(domain);
 			json_decref(rep);
 			rep = NULL;
@@ -271,7 +278,8 @@ static json_t *analyze_report(const mxray_config_t *cfg, const analyze_opts_t *o
 	}
 	free(domain);
 	json_object_set_new(rep, "duration_ms", json_integer(clock_ms() - t0));
-	domain_policy_finish(policy, &adns, rep);
+	domain_policy_finish(policy, &jdns, rep);
+	resolver_free(jr);
 	report_assess(rep);
 out:
 	dkim_verify_free(v);

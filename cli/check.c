@@ -52,10 +52,17 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	}
 	long long t0 = clock_ms();
 	json_t *created = record_now();
-	domain_policy_t *policy = domain_policy_start(&adns, sb, domain);
-	json_t *probe = probe_domain(cfg, r, domain, err, errlen);
+	/* Every lookup of the check, the DMARC record's too, ends at its
+	 * deadline whatever the domain's name servers do. */
+	resolver_t *jr = resolver_for_job(r, t0 + cfg->job_deadline_ms);
+	analysis_dns_t jdns = analysis_dns_resolver(jr ? jr : r);
+	domain_policy_t *policy = jr ? domain_policy_start(&jdns, sb, domain) : NULL;
+	json_t *probe = jr ? probe_domain(cfg, jr, domain, err, errlen) : NULL;
+	if (jr == NULL)
+		snprintf(err, errlen, "out of memory");
 	if (probe == NULL) {
-		domain_policy_finish(policy, &adns, NULL);
+		domain_policy_finish(policy, &jdns, NULL);
+		resolver_free(jr);
 		spf_sandbox_stop(sb);
 		resolver_free(r);
 		json_decref(created);
@@ -68,8 +75,9 @@ static json_t *check_report(const mxray_config_t *cfg, const char *domain, char 
 	json_object_set_new(rep, "duration_ms", json_integer(clock_ms() - t0));
 	json_object_set(rep, "dns", json_object_get(probe, "dns"));
 	json_object_set(rep, "mx", json_object_get(probe, "mx"));
-	domain_policy_finish(policy, &adns, rep);
+	domain_policy_finish(policy, &jdns, rep);
 	spf_sandbox_stop(sb);
+	resolver_free(jr);
 	resolver_free(r);
 	report_assess(rep);
 	json_decref(probe);

@@ -13,8 +13,13 @@
  *	the test mail (reply.h), submitted per [mail] submit.
  *	SIGTERM or SIGINT: finish the current reply, stop the site, exit 0.
  *
- *	Order of a reply, and why: submit, then mark <prefix>replied:TOKEN,
- *	then acknowledge the entry.
+ *	Order of a reply, and why: claim <prefix>sending:TOKEN, submit, then
+ *	mark <prefix>replied:TOKEN, then acknowledge the entry.
+ *	- The claim (atomic in Redis, "CONSUMER ENTRY-ID", for reclaim_idle)
+ *	  keeps two reporters from mailing one token at once: one given a
+ *	  duplicate entry while another mails the token acknowledges it
+ *	  unsent; one given the very entry another still holds (a takeover)
+ *	  leaves it pending. A failed submission releases the claim.
  *	- The mark is set only after a successful submission: marking first
  *	  would make a failed submission final (a retry would find the mark
  *	  and skip), losing the tester's link (DESIGN.md hard rule 5).
@@ -37,7 +42,7 @@
  *	backoff, the program never exits because of it.
  *
  * BUGS
- *	No rate limits per recipient yet; no /metrics yet.
+ *	No rate limits per recipient yet.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -133,6 +138,43 @@ static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
 			 token);
 		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
 	}
+	/* Claim the token before mailing: two reporters given it at once (a
+	 * duplicated entry, a takeover racing a slow holder) must not both
+	 * send. The claim outlives this entry's reclaim_idle, so a reporter
+	 * that dies holding it leaves it to expire before the takeover. */
+	char holder[256], other[256];
+	snprintf(holder, sizeof(holder), "%s %s", cfg->consumer_name, e->id);
+	int claimed = store_claim_reply(s, token, holder, cfg->reclaim_idle_ms, other, sizeof(other));
+	if (claimed < 0) {
+		json_decref(rep);
+		return -1;
+	}
+	if (claimed == 0) {
+		json_decref(rep);
+		const char *sp = strrchr(other, ' ');
+		if (sp && strcmp(sp + 1, e->id) == 0) {
+			/* This very entry, still in its holder's hands: it may yet
+			 * fail, so keep it pending rather than lose it. */
+			log_info("token %s: entry %s is being mailed by another reporter; left pending",
+				 token, e->id);
+			return 1;
+		}
+		/* Another entry for the token is being mailed; that entry stays
+		 * pending until its reply is sent, so this copy can go. */
+		log_info("token %s: another reporter is mailing it (entry %s); duplicate entry "
+			 "acknowledged, not mailed twice", token, sp ? sp + 1 : "?");
+		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+	}
+	/* Claimed: the reply may have gone out just before (its holder marked
+	 * it and its claim ran out between our two checks). */
+	if ((replied = store_replied_exists(s, token)) != 0) {
+		json_decref(rep);
+		if (replied < 0)
+			return -1;
+		log_info("token %s: already answered; entry delivered again, not mailed twice",
+			 token);
+		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+	}
 	const char *rcpt = reply_recipient(rep);
 	if (rcpt == NULL) {
 		log_info("token %s: no reply: null sender, domain check or no plain address",
@@ -153,6 +195,10 @@ static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
 	if (rc != 0) {
 		log_error("token %s: reply to %s: failed, left pending", token, rcpt_domain(rcpt));
 		(void)store_count(s, "replies_failed");
+		/* A later try, ours or another reporter's, may claim it again. */
+		if (store_release_reply(s, token, holder) != 0)
+			log_error("token %s: claim not released (it expires in %lld s): %s", token,
+				  cfg->reclaim_idle_ms / 1000, store_last_error(s));
 		json_decref(rep);
 		return 1;
 	}
@@ -198,7 +244,9 @@ int main(int argc, char **argv)
 	site_t *site = site_start(&cfg, err, sizeof(err));
 	if (site == NULL)
 		log_fatal("%s", err);
-	daemon_drop_privileges(cfg.reporter_user, "[http] user");
+	/* Open files it needs: the site's connections (at most 256, site.c),
+	 * Redis, a submission, and the process's own. */
+	daemon_drop_privileges_limited(cfg.reporter_user, "[http] user", 512);
 	log_info("started: http %s, consumer %s, redis %s, submit %s", cfg.http_listen,
 		 cfg.consumer_name, cfg.redis_address, cfg.mail_submit);
 

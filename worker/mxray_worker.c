@@ -129,7 +129,15 @@ static int handle(const mxray_config_t *cfg, resolver_t *r, store_t *s, store_en
 	if (store_job_token(s, e->id, token, sizeof(token), cfg->report_ttl_ms) != 0)
 		return -1;
 	long long t0 = clock_ms();
-	json_t *rep = build_report(cfg, r, e->job, token, why, sizeof(why));
+	/* The job's lookups end at its deadline: a domain whose name servers
+	 * never answer cannot hold a job thread past it. */
+	resolver_t *jr = resolver_for_job(r, t0 + cfg->job_deadline_ms);
+	if (jr == NULL) {
+		log_error("job %s: out of memory", e->id);
+		return 1;
+	}
+	json_t *rep = build_report(cfg, jr, e->job, token, why, sizeof(why));
+	resolver_free(jr);
 	const char *domain = json_string_value(json_object_get(e->job, "domain"));
 	if (rep == NULL) {
 		/* Not the job's fault (resolver, CA file): leave it pending. */
@@ -202,7 +210,13 @@ int main(int argc, char **argv)
 	int rc0 = daemon_init(argc, argv, "mxray-worker", usage, &cfg);
 	if (rc0 >= 0)
 		return rc0;
-	daemon_drop_privileges(cfg.worker_user, "[worker] user");
+	/* Open files it needs: per job thread, up to 8 addresses probed at
+	 * once with connections_per_address each, plus Redis, MTA-STS and the
+	 * SPF sandbox's pipes; libunbound's outgoing ports and the rest of the
+	 * process besides. */
+	long long open_files = 1024 + 64 +
+			       (long long)cfg.worker_jobs * (8LL * cfg.connections_per_address + 32);
+	daemon_drop_privileges_limited(cfg.worker_user, "[worker] user", open_files);
 
 	daemon_handle_signals();
 

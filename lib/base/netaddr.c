@@ -190,6 +190,29 @@ static const struct {
 	{ "::/96", "an IPv4-compatible address (deprecated, RFC 4291)" },
 };
 
+/* The IPv6 space outside 2000::/3, as ranges, for netaddr_special_range. */
+static const char *const outside_global_v6[] = { "::/3", "4000::/2", "8000::/1" };
+
+int netaddr_special_range(size_t i, netrange_t *out, const char **reason)
+{
+	size_t n = sizeof(special_ranges) / sizeof(special_ranges[0]);
+	const char *cidr, *why;
+	if (i < n) {
+		cidr = special_ranges[i].cidr;
+		why = special_ranges[i].reason;
+	} else if (i - n < sizeof(outside_global_v6) / sizeof(outside_global_v6[0])) {
+		cidr = outside_global_v6[i - n];
+		why = "outside global unicast space 2000::/3 (RFC 4291)";
+	} else {
+		return -1;
+	}
+	if (netrange_parse(cidr, out) != 0)
+		return -1;
+	if (reason)
+		*reason = why;
+	return 0;
+}
+
 const char *netaddr_special_reason(const netaddr_t *a)
 {
 	for (size_t i = 0; i < sizeof(special_ranges) / sizeof(special_ranges[0]); i++) {

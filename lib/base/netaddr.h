@@ -46,5 +46,10 @@ void netrange_list_free(netrange_list_t *l);
 
 /* netaddr_special_reason - NULL if public unicast, else a short reason. */
 const char *netaddr_special_reason(const netaddr_t *a);
+/* netaddr_special_range - the i-th range netaddr_special_reason refuses
+ * (0, 1, ...): 0 with out (and reason) set, -1 past the last. Together they
+ * cover every address that is not public unicast (the DNS resolver refuses
+ * to query them). */
+int netaddr_special_range(size_t i, netrange_t *out, const char **reason);
 
 #endif

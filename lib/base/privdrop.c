@@ -46,12 +46,36 @@ int privdrop_to(const char *user, char *err, size_t errlen)
 	return 0;
 }
 
-int privdrop_limits(char *err, size_t errlen)
+int privdrop_limits(long long open_files, char *err, size_t errlen)
 {
 	struct rlimit none = { 0, 0 };
 	if (setrlimit(RLIMIT_CORE, &none) != 0) {
 		snprintf(err, errlen, "setrlimit(RLIMIT_CORE): %s", strerror(errno));
 		return -1;
+	}
+	if (open_files <= 0)
+		return 0;
+	/* Exactly what the daemon needs, soft and hard alike, so a leak or a
+	 * flood of peers runs into the limit instead of the whole system's.
+	 * Raising the hard limit needs root: without it, its hard limit is
+	 * the most it can have. */
+	struct rlimit now, want = { (rlim_t)open_files, (rlim_t)open_files };
+	if (getrlimit(RLIMIT_NOFILE, &now) != 0) {
+		snprintf(err, errlen, "getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
+		return -1;
+	}
+	if (setrlimit(RLIMIT_NOFILE, &want) != 0) {
+		if (errno != EPERM || now.rlim_max == RLIM_INFINITY || now.rlim_max >= want.rlim_max) {
+			snprintf(err, errlen, "setrlimit(RLIMIT_NOFILE, %lld): %s", open_files,
+				 strerror(errno));
+			return -1;
+		}
+		want.rlim_cur = want.rlim_max = now.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &want) != 0) {
+			snprintf(err, errlen, "setrlimit(RLIMIT_NOFILE, %llu): %s",
+				 (unsigned long long)now.rlim_max, strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }

@@ -48,6 +48,7 @@ static const config_key_t config_keys[] = {
 	K("dns", "resolver", CK_STRING, dns_resolver, "recursive"),
 	K("dns", "root_hints", CK_STRING, dns_root_hints, "/usr/share/dns/root.hints"),
 	K("dns", "trust_anchor", CK_STRING, dns_trust_anchor, "/usr/share/dns/root.key"),
+	K("dns", "timeout", CK_DURATION, dns_timeout_ms, "15s"),
 	K("probe", "allow_networks", CK_NETWORKS, allow_networks_text, ""),
 	K("probe", "ca_file", CK_STRING, ca_file, "/etc/ssl/certs/ca-certificates.crt"),
 	K("probe", "helo_name", CK_STRING, helo_name, ""),
@@ -258,6 +259,11 @@ static int config_finish(mxray_config_t *cfg, char *err, size_t errlen)
 	    strncmp(cfg->dns_resolver, "forward:", 8) != 0) {
 		snprintf(err, errlen, "%s: [dns] resolver: \"%s\" is neither recursive nor "
 			 "forward:IP[@PORT]", cfg->path ? cfg->path : "config", cfg->dns_resolver);
+		return -1;
+	}
+	if (cfg->dns_timeout_ms <= 0) {
+		snprintf(err, errlen, "%s: [dns] timeout must be more than 0 (every lookup would "
+			 "fail at once)", cfg->path ? cfg->path : "config");
 		return -1;
 	}
 	/* A live worker holds a job up to job_deadline; reclaiming sooner would

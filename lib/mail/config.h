@@ -32,6 +32,7 @@ typedef struct mxray_config {
 	char *dns_resolver;		/* "recursive" or "forward:IP[@PORT]" */
 	char *dns_root_hints;
 	char *dns_trust_anchor;
+	long long dns_timeout_ms;	/* a lookup unanswered this long fails */
 
 	/* [probe] */
 	netrange_list_t allow_networks;	/* non-public ranges we may probe */

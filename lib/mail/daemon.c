@@ -112,17 +112,31 @@ int daemon_next_entry(store_t *s, const mxray_config_t *cfg, store_stream_t stre
 	return rc == 0 ? 0 : -1;
 }
 
-void daemon_drop_privileges(const char *user, const char *key)
+void daemon_drop_privileges_limited(const char *user, const char *key, long long open_files)
 {
 	char err[512];
+	int stay_root = user && strcmp(user, "root") == 0;
 
-	if (privdrop_limits(err, sizeof(err)) != 0)
+	if (privdrop_limits(open_files, err, sizeof(err)) != 0)
 		log_fatal("limits: %s", err);
+	if (geteuid() == 0 && (user == NULL || user[0] == '\0'))
+		log_fatal("%s is empty and this daemon was started as root: set it to an "
+			  "unprivileged user (e.g. useradd --system --no-create-home mxray; "
+			  "the systemd units need none), or to root to run as root on purpose",
+			  key);
+	if (stay_root) {
+		if (geteuid() != 0)
+			log_fatal("%s is root but this daemon was not started as root", key);
+		log_info("running as root, as %s = root asks", key);
+		return;
+	}
 	if (privdrop_to(user, err, sizeof(err)) != 0)
 		log_fatal("%s: %s", key, err);
-	if (geteuid() == 0)
-		log_info("running as root: set %s to an unprivileged user (the systemd "
-			 "units run unprivileged already)", key);
-	else if (user && user[0])
+	if (user && user[0])
 		log_info("running as user %s", user);
+}
+
+void daemon_drop_privileges(const char *user, const char *key)
+{
+	daemon_drop_privileges_limited(user, key, 0);
 }

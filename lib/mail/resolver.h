@@ -7,6 +7,14 @@
  * trust anchor (the sandbox points both at its own signed root);
  * forward:IP[@PORT] asks a validating recursive server and still validates.
  * One resolver_t may be used by many threads at once.
+ *
+ * Hostile DNS: name servers at addresses that are not public unicast
+ * (netaddr_special_range) are never queried unless [probe] allow_networks
+ * allows them (or they are the forward: server), so a domain's NS records
+ * cannot point the worker or the milter at 127.0.0.1 or 10.x. Every lookup
+ * ends within [dns] timeout, and a job's view (resolver_for_job) also at
+ * the job's deadline: an unanswered lookup comes back as SERVFAIL with
+ * timed_out set, never as a hang.
  */
 #ifndef MXRAY_MAIL_RESOLVER_H
 #define MXRAY_MAIL_RESOLVER_H
@@ -38,6 +46,8 @@ typedef struct dns_answer {
 	dnssec_status_t dnssec;
 	int rcode;
 	char *why_bogus;		/* validator's reason when BOGUS, else NULL */
+	int timed_out;			/* SERVFAIL because no answer came in time */
+	char *why_failed;		/* "DNS timed out ..." when timed_out, else NULL */
 	char *canonname;		/* after CNAMEs, or NULL */
 	size_t count;
 	dns_rdata_t *rdata;		/* count items */
@@ -49,9 +59,14 @@ typedef struct dns_answer {
 typedef struct resolver resolver_t;
 
 resolver_t *resolver_new(const mxray_config_t *cfg, char *err, size_t errlen);
+/* resolver_for_job - a view of r whose lookups also end at deadline_ms
+ * (clock_ms() time), e.g. a probe's job deadline; it shares r's cache and
+ * threads. NULL when out of memory. Free it with resolver_free before r. */
+resolver_t *resolver_for_job(resolver_t *r, long long deadline_ms);
 void resolver_free(resolver_t *r);
 /* resolver_query - ask name/type (class IN); 0 with *out filled, -1 with err
- * only when the resolver itself failed (not for NXDOMAIN or SERVFAIL). */
+ * only when the resolver itself failed (not for NXDOMAIN, SERVFAIL or a
+ * timeout, which is a SERVFAIL with timed_out set). */
 int resolver_query(resolver_t *r, const char *name, int rrtype, dns_answer_t **out,
 		   char *err, size_t errlen);
 void dns_answer_free(dns_answer_t *a);

@@ -275,17 +275,23 @@ int store_read(store_t *s, store_stream_t stream, const char *consumer, long lon
 	return 1;
 }
 
-/* entry_deliveries - how often entry id has been delivered (XPENDING). */
+/* entry_deliveries - how often entry id has been delivered (XPENDING):
+ * the count, 0 when the entry is no longer pending, -1 when Redis failed.
+ * Never a guess: a count made up on failure (1, say) would keep an entry
+ * that always fails from ever reaching the dead letters. */
 static long long entry_deliveries(store_t *s, const char *key, const char *group, const char *id)
 {
 	redisReply *r = redisCommand(s->ctx, "XPENDING %s %s %s %s 1", key, group, id, id);
-	long long n = 1;
-	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
-	    r->element[0]->type == REDIS_REPLY_ARRAY && r->element[0]->elements == 4 &&
-	    r->element[0]->element[3]->type == REDIS_REPLY_INTEGER)
-		n = r->element[0]->element[3]->integer;
-	if (r)
+	if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 0) {
 		freeReplyObject(r);
+		return 0;
+	}
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 1 ||
+	    r->element[0]->type != REDIS_REPLY_ARRAY || r->element[0]->elements != 4 ||
+	    r->element[0]->element[3]->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "XPENDING");
+	long long n = r->element[0]->element[3]->integer;
+	freeReplyObject(r);
 	return n;
 }
 
@@ -326,7 +332,14 @@ int store_claim_stale(store_t *s, store_stream_t stream, const char *consumer,
 		return -1;
 	}
 	out->deliveries = entry_deliveries(s, key, stream_group(stream), out->id);
-	return 1;
+	if (out->deliveries > 0)
+		return 1;
+	/* Failed: the entry stays pending (now ours) and is taken over again
+	 * after the idle time, when its count is read anew. Not pending any
+	 * more (acknowledged meanwhile): nothing to redo. */
+	int rc = out->deliveries < 0 ? -1 : 0;
+	store_entry_clear(out);
+	return rc;
 }
 
 int store_dead_letter(store_t *s, store_stream_t stream, const store_entry_t *e,
@@ -439,6 +452,45 @@ int store_mark_replied(store_t *s, const char *token, long long ttl_ms)
 	int first = r->type == REDIS_REPLY_STATUS;
 	freeReplyObject(r);
 	return first;
+}
+
+/* One round trip, atomic in Redis: take the claim when free, renew it
+ * when it is already ours, else name its holder. */
+static const char claim_script[] =
+	"local v = redis.call('GET', KEYS[1]) "
+	"if v == false or v == ARGV[1] then "
+	"redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return {1, ARGV[1]} end "
+	"return {0, v}";
+static const char release_script[] =
+	"if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end "
+	"return 0";
+
+int store_claim_reply(store_t *s, const char *token, const char *holder, long long ttl_ms,
+		      char *other, size_t otherlen)
+{
+	char key[256], ttl[32];
+	store_key(s, key, sizeof(key), "sending:", token);
+	snprintf(ttl, sizeof(ttl), "%lld", ttl_ms > 0 ? ttl_ms : 1);
+	redisReply *r = redisCommand(s->ctx, "EVAL %s 1 %s %s %s", claim_script, key, holder, ttl);
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER || r->element[1]->type != REDIS_REPLY_STRING)
+		return store_failed(s, r, "EVAL claim reply");
+	int mine = r->element[0]->integer == 1;
+	if (other && otherlen)
+		snprintf(other, otherlen, "%s", r->element[1]->str);
+	freeReplyObject(r);
+	return mine;
+}
+
+int store_release_reply(store_t *s, const char *token, const char *holder)
+{
+	char key[256];
+	store_key(s, key, sizeof(key), "sending:", token);
+	redisReply *r = redisCommand(s->ctx, "EVAL %s 1 %s %s", release_script, key, holder);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER)
+		return store_failed(s, r, "EVAL release reply");
+	freeReplyObject(r);
+	return 0;
 }
 
 int store_count(store_t *s, const char *name)

@@ -8,6 +8,8 @@
  *                      {v: "1", token: T, job_id: ID of the job it answers}
  *   <p>result:<T>      string: the report JSON, expires with the report
  *   <p>replied:<T>     string: set once the reply for T was submitted
+ *   <p>sending:<T>     string "CONSUMER ENTRY-ID": the reporter mailing T's
+ *                      reply now (store_claim_reply), expires by itself
  *   <p>jobtoken:<ID>   string: the token given to job entry ID, so a job
  *                      delivered twice yields one report, not two
  *   <p>dead            stream: entries that failed max_deliveries times
@@ -106,6 +108,16 @@ int store_result_put(store_t *s, const char *token, const json_t *report, long l
 int store_result_get(store_t *s, const char *token, char **out);
 /* store_mark_replied - 1 if this call marked it first, 0 if already marked, -1 error. */
 int store_mark_replied(store_t *s, const char *token, long long ttl_ms);
+/* store_claim_reply - claim the right to mail token's reply, atomically,
+ * for ttl_ms: 1 claimed (or the claim was already holder's own, then it is
+ * renewed), 0 someone else holds it (their "CONSUMER ENTRY-ID" in other),
+ * -1 error. holder is "CONSUMER ENTRY-ID" of the caller. Two reporters
+ * given one token (a duplicated entry, a takeover) cannot both mail it. */
+int store_claim_reply(store_t *s, const char *token, const char *holder, long long ttl_ms,
+		      char *other, size_t otherlen);
+/* store_release_reply - drop holder's claim (a failed submission, so a
+ * later try may claim it); someone else's is left alone. 0 ok, -1 error. */
+int store_release_reply(store_t *s, const char *token, const char *holder);
 
 /* store_count - add one to counter name. 0 ok, -1 error. */
 int store_count(store_t *s, const char *name);

@@ -105,11 +105,10 @@ int reply_from_address(const char *from, char *buf, size_t len)
 
 const char *reply_recipient(const json_t *report)
 {
-	const char *rcpt;
-	if (json_is_object(report) && json_object_get(report, "reply_to") != NULL)
-		rcpt = rjson_str(report, "reply_to");
-	else
-		rcpt = rjson_str(rjson_obj(report, "message"), "mail_from");
+	/* Only the milter's decision (the reply policy) names a recipient: a
+	 * report without it, forged or from an older job, gets no reply rather
+	 * than one to its envelope sender, which the policy never approved. */
+	const char *rcpt = json_is_object(report) ? rjson_str(report, "reply_to") : NULL;
 	return reply_address_ok(rcpt) ? rcpt : NULL;
 }
 

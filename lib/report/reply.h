@@ -22,10 +22,10 @@
 
 #define REPLY_ADDRESS_MAX 254
 
-/* reply_recipient - the address to reply to: the report's "reply_to" when
- * the report has that key (null there means "do not reply"), else
- * message.mail_from; NULL for the null sender, a domain-only check or
- * anything that is not a plausible address (borrowed from report). */
+/* reply_recipient - the address to reply to: the report's "reply_to", which
+ * the milter set by the reply policy (null: do not reply); NULL when it is
+ * null or missing (never message.mail_from: that would bypass the policy),
+ * and for anything that is not a plausible address (borrowed from report). */
 const char *reply_recipient(const json_t *report);
 /* reply_address_ok - 1 if s is a plain local@domain address we can put in
  * a header and an SMTP command, else 0. */

@@ -24,6 +24,9 @@ for _ in $(seq 1 50); do grep -q listening "$SANDBOX/logs/abuse-listener.log" &&
 check listener_ready grep -q listening "$SANDBOX/logs/abuse-listener.log"
 
 "$E2E_BIN/mxray" check -c "$SANDBOX_CONF" --format json abuse.unsigned.test >"$SANDBOX/abuse.json" 2>"$SANDBOX/abuse.err"
+rc=$?
+[ "$rc" -eq 0 ] && ok check_produced_a_report ||
+	not_ok check_produced_a_report "mxray check exited with $rc: $(tail -n 3 "$SANDBOX/abuse.err")"
 out=$(python3 - "$SANDBOX/abuse.json" <<'PY'
 import json, sys
 rep = json.load(open(sys.argv[1]))
@@ -52,6 +55,8 @@ print("%s - receiving_not_graded_not_failed # %s" % (
 PY
 )
 echo "$out"
+# No line at all means the report could not be read: that is a failure too.
+echo "$out" | grep -q '^ok' || not_ok report_readable "no verdicts from $SANDBOX/abuse.json"
 echo "$out" | grep -q '^not ok' && E2E_FAILED=$((E2E_FAILED + 1))
 # Control: the listener does count a connection (this test's own), so
 # "no connection from mxray" means something.

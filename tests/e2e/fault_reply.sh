@@ -8,7 +8,12 @@
 #     before acknowledging): no second reply;
 #  3. the reply submission failing for a while: the entry stays pending,
 #     the failure is counted, and once the MTA answers again the reply goes
-#     out, once.
+#     out, once;
+#  4. two reporters at once, the report's entry duplicated in the stream and
+#     a slow submission (2 s) so both hold the token at the same time: one
+#     reply, both entries acknowledged (the token is claimed in Redis);
+#  5. a stored report without reply_to (forged, or from an older job): no
+#     reply, although its envelope sender is a valid mailbox.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
@@ -101,4 +106,78 @@ sleep 2
 [ "$(replies carol)" -eq 1 ] && ok one_reply_once_the_mta_answers || not_ok one_reply_once_the_mta_answers "$(replies carol) replies"
 status=$("$E2E_BIN/mxray" status -c "$SANDBOX_CONF")
 echo "$status" | grep -q '^reports .* pending 0 ' && ok nothing_left_pending || not_ok nothing_left_pending "$status"
+stop_by_pidfile "$SANDBOX/run/extra-reporter-b.pid"
+
+# 4. Two reporters, one token in two entries, submissions that take 2 s.
+setsid timeout 120 python3 -c '
+import socket, sys, threading, time
+src, dst = sys.argv[1], sys.argv[2]
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((src, 2588)); s.listen(8)
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            b.sendall(d)
+    except OSError: pass
+    finally:
+        for x in (a, b):
+            try: x.shutdown(socket.SHUT_RDWR)
+            except OSError: pass
+def serve(c):
+    time.sleep(2)
+    u = socket.create_connection((dst, 587))
+    threading.Thread(target=pump, args=(c, u), daemon=True).start()
+    pump(u, c)
+while True:
+    c, _ = s.accept()
+    print("submission", flush=True)
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+' "${SANDBOX_NET}.0.25" "${SUBMIT%:*}" </dev/null >"$SANDBOX/logs/slow-relay.log" 2>&1 &
+echo $! >"$SANDBOX/run/extra-slow-relay.pid"
+sed "s|^submit = .*|submit = smtp://${SANDBOX_NET}.0.25:2588|" "$SANDBOX/fault.conf" >"$SANDBOX/slow.conf"
+# the second reporter's site on a port of its own
+sed "s|^listen = .*|listen = ${SANDBOX_NET}.0.8:8081|" "$SANDBOX/slow.conf" >"$SANDBOX/slow-d.conf"
+# Both reporters wait in XREADGROUP first: the worker's entry goes to one,
+# which then spends 2 s submitting, and the duplicate, added as soon as the
+# entry is seen, to the other.
+start_reporter c "$SANDBOX/slow.conf"
+start_reporter d "$SANDBOX/slow-d.conf"
+sleep 1
+before=$(redis_cli XLEN mxray:reports)
+tests/sandbox/send-test-mail.sh "$SANDBOX" alice@sender.test >/dev/null 2>&1 ||
+	not_ok alice_test_accepted "$(tail -n 3 "$SANDBOX/logs/send-test-mail.log")"
+for _ in $(seq 1 300); do [ "$(redis_cli XLEN mxray:reports)" -gt "$before" ] && break; sleep 0.1; done
+token=$(redis_cli --raw XREVRANGE mxray:reports + - COUNT 1 | sed -n '/^token$/{n;p;q}')
+redis_cli XADD mxray:reports '*' v 1 token "$token" >/dev/null
+wait_replies alice 1 30
+sleep 5	# both submissions would be done by now
+[ "$(replies alice)" -eq 1 ] && ok one_reply_from_two_reporters_and_two_entries ||
+	not_ok one_reply_from_two_reporters_and_two_entries "$(replies alice) replies, $(grep -c submission "$SANDBOX/logs/slow-relay.log") submissions"
+if grep -q "token $token: another reporter is mailing it" "$SANDBOX/logs/reporter-c.log" "$SANDBOX/logs/reporter-d.log" ||
+	grep -q "token $token: already answered" "$SANDBOX/logs/reporter-c.log" "$SANDBOX/logs/reporter-d.log"; then
+	ok duplicate_entry_recognised
+else
+	not_ok duplicate_entry_recognised "neither reporter logged the second entry as a duplicate"
+fi
+# Both reporters did take an entry: the race was on.
+[ "$(grep -l "token $token" "$SANDBOX/logs/reporter-c.log" "$SANDBOX/logs/reporter-d.log" | wc -l)" -eq 2 ] &&
+	ok both_reporters_had_the_token || not_ok both_reporters_had_the_token "only one reporter saw the token"
+status=$("$E2E_BIN/mxray" status -c "$SANDBOX_CONF")
+echo "$status" | grep -q '^reports .* pending 0 ' && ok both_entries_acknowledged || not_ok both_entries_acknowledged "$status"
+
+# 5. A report without reply_to: no reply to its envelope sender.
+forged=$(echo "$token" | tr 'A-Za-z' 'N-ZA-Mn-za-m')	# another token of the same shape
+redis_cli --raw GET "mxray:result:$token" | python3 -c '
+import json, sys
+r = json.load(sys.stdin); r.pop("reply_to", None); r["token"] = sys.argv[1]
+assert r["message"]["mail_from"] == "alice@sender.test"
+print(json.dumps(r))' "$forged" >"$SANDBOX/forged.json"
+redis_cli -x SET "mxray:result:$forged" <"$SANDBOX/forged.json" >/dev/null
+redis_cli XADD mxray:reports '*' v 1 token "$forged" >/dev/null
+for _ in $(seq 1 20); do grep -q "token $forged: no reply" "$SANDBOX/logs/reporter-c.log" "$SANDBOX/logs/reporter-d.log" && break; sleep 0.5; done
+sleep 1
+check no_reply_without_reply_to grep -q "token $forged: no reply" "$SANDBOX/logs/reporter-c.log" "$SANDBOX/logs/reporter-d.log"
+[ "$(replies alice)" -eq 1 ] && ok envelope_sender_not_mailed || not_ok envelope_sender_not_mailed "$(replies alice) replies to alice"
 e2e_done

@@ -2,10 +2,14 @@
 # hostile_servers.sh - MX hosts that misbehave on purpose (tarpit, 1 MB
 # greeting, endless reply, bad codes, 8-bit garbage, STARTTLS cut off or
 # answered with garbage TLS, silence after the greeting, a ServerHello of
-# 16 MB or cut short, a 100-certificate chain, a 64 KB certificate): for each, the
-# probe finishes within its deadline, exits 0 with a report, and records
-# the address as not tested or failed with a reason, or STARTTLS as
-# failed. Under `make check SANITIZE=1` the probe runs under ASan/UBSan.
+# 16 MB or cut short, a 100-certificate chain, a 64 KB certificate, every
+# line trickled so each comes in time but the EHLO reply does not, and
+# after a real STARTTLS a 16 MB, cut-short or random ServerHello to each of
+# the TLS scan's own ClientHellos): for each, the probe finishes within
+# its deadline, exits 0 with a report, and records the address as not
+# tested or failed with a reason, or STARTTLS as failed, or (the scan
+# cases) tested with nothing believed of the hostile hellos. Under `make
+# check SANITIZE=1` the probe runs under ASan/UBSan and any report fails.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
@@ -19,7 +23,9 @@ sed -e 's/^connect_timeout = .*/connect_timeout = 2s/' -e 's/^greeting_timeout =
 # N:MODE:what the address must show
 CASES="1:tarpit:not_tested 2:huge_greeting:failed 3:endless:failed 4:bad_code:failed
 5:garbage:failed 6:close_starttls:starttls_failed 7:garbage_tls:starttls_failed 8:silent_ehlo:not_tested
-9:huge_hello:starttls_failed 10:short_hello:starttls_failed 11:long_chain:tls_bounded 12:huge_cert:tls_bounded"
+9:huge_hello:starttls_failed 10:short_hello:starttls_failed 11:long_chain:tls_bounded 12:huge_cert:tls_bounded
+13:tarpit_lines:not_tested 14:scan_huge_hello:scan_survived 15:scan_short_hello:scan_survived
+16:scan_garbage_hello:scan_survived"
 
 # Certificates the TLS cases serve: a chain of 100 (leaf, 98 intermediates,
 # a root; one EC key for all, so making it takes seconds) and a
@@ -51,6 +57,9 @@ mkdir -p "$certs"
 	} >huge.cnf
 	openssl req -x509 -new -key k.pem -subj /CN=h12.sender.test -days 2 -config huge.cnf -out huge_cert.pem 2>/dev/null
 	cp k.pem huge_cert.key
+	# the real handshake of the scan_* servers (the probe's STARTTLS)
+	openssl req -x509 -new -key k.pem -subj /CN=hostile.sender.test -days 2 -out quirk.pem 2>/dev/null
+	cp k.pem quirk.key
 )
 chain=$(grep -c 'BEGIN CERTIFICATE' "$certs/long_chain.pem")
 size=$(openssl x509 -in "$certs/huge_cert.pem" -outform DER 2>/dev/null | wc -c)
@@ -109,6 +118,23 @@ assert all(len(c.get("sans") or []) <= 100 for c in chain), [len(c.get("sans") o
 assert os.path.getsize(sys.argv[1]) < 1000000, os.path.getsize(sys.argv[1])
 PY
 		then ok "${mode}_judged_untrusted_and_bounded"; else not_ok "${mode}_judged_untrusted_and_bounded" "see $out"; fi
+		;;
+	scan_survived)
+		# The probe's own handshake worked; the TLS scan's raw hellos met
+		# the hostile answers (the server counts them) and took none of
+		# them for a protocol or a suite the server speaks.
+		answered=$(grep -c "hostile answer to a ClientHello" "$SANDBOX/logs/hostile-$n.log")
+		if python3 - "$out" "$answered" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1]))["mx"][0]["addresses"][0]
+scan = a.get("tls_scan") or {}
+assert a["state"] == "tested" and a["starttls"] == "ok", (a["state"], a.get("starttls"))
+assert int(sys.argv[2]) >= 1 and scan.get("handshakes", 0) >= 1, (sys.argv[2], scan.get("handshakes"))
+assert not any(scan.get("protocols", {}).values()), scan.get("protocols")
+assert not scan.get("suites"), scan.get("suites")
+PY
+		then ok "${mode}_scan_met_it_and_believed_nothing ($answered hostile answers)"
+		else not_ok "${mode}_scan_met_it_and_believed_nothing" "see $out, $answered hostile answers"; fi
 		;;
 	*)
 		[ "$state" = "$want" ] && [ -n "$reason" ] && ok "${mode}_${want}_with_reason" ||

@@ -31,6 +31,8 @@ destination = stderr
 address = $dir/redis.sock
 [milter]
 socket = unix:$dir/milter.sock
+# root on purpose: the sockets are in this test's root-only directory
+user = root
 test_addresses = test@mxray.test
 max_headers = 3
 max_body_bytes = 8

@@ -6,7 +6,8 @@
 # desktop widths (screenshots are real PNGs with content) and prints to
 # PDF; the page logs nothing to the console (no error, no CSP violation);
 # a report whose every string and key is hostile executes nothing, even
-# with the page's CSP removed (escaping alone holds); and, as a control,
+# with the page's CSP removed (escaping alone holds), for the sample
+# report and for the full one (DNS and message layouts); and, as a control,
 # that this harness does see a script that runs.
 set -u
 . "$(dirname "$0")/../lib/e2e.sh"
@@ -94,59 +95,86 @@ for fact in "mx1.sender.test" "TLSv1.3" "Fix these first" "<title>mxray report f
 	contains "sample_dom_has_$(echo "$fact" | tr -c 'A-Za-z0-9.\n' _)" "$WORK/sample.out" "$fact"
 done
 
-# 2. A hostile report: every string, and a key at several levels, carries
-# payloads that would change the title, add an element or load something.
-python3 - "$WORK/hostile.json" <<'PY'
+# 2. Hostile reports: every string, and a key at several levels, carries
+# payloads that would change the title, add an element or load something;
+# in the sample report and in full_report.json, whose DNS evidence (TLSA,
+# CAA, DMARC, MTA-STS, TLS-RPT) and message (DKIM, Received, ARC ...) have
+# layouts of their own.
+poison() { # SRC DST
+	python3 - "$1" "$2" <<'PY'
 import json, sys
-rep = json.load(open("tests/unit/report/sample_report.json"))
+rep = json.load(open(sys.argv[1]))
 P = ("<script>document.title='PWNED'</script>"
      "<img src=x onerror=\"document.title='PWNED'\">"
      "\"><svg onload=\"document.body.appendChild(document.createElement('mxray-pwned'))\">"
      "<iframe src=\"javascript:parent.document.title='PWNED'\"></iframe>"
      "<style>body{display:none}</style><a href=\"javascript:alert(1)\">x</a>")
+strings = 0
 def walk(o):
+    global strings
     if isinstance(o, dict):
         for k in list(o):
             if k in ("format", "token", "created", "expires"):
                 continue
-            o[k] = P if isinstance(o[k], str) else walk(o[k])
+            if isinstance(o[k], str):
+                strings += 1
+                o[k] = P
+            else:
+                o[k] = walk(o[k])
         return o
     if isinstance(o, list):
-        return [P if isinstance(v, str) else walk(v) for v in o]
+        out = []
+        for v in o:
+            if isinstance(v, str):
+                strings += 1
+            out.append(P if isinstance(v, str) else walk(v))
+        return out
     return o
 walk(rep)
 rep["grade"] = {"overall": P, "sending": P, "top_fixes": [{"id": P}]}
 rep["mx"][0]["addresses"][0][P] = {P: [P, {P: P}]}
 rep["dns"][P] = P
+if isinstance(rep.get("message"), dict):
+    rep["message"][P] = {P: [P]}
 rep[P] = P
-json.dump(rep, open(sys.argv[1], "w"))
+json.dump(rep, open(sys.argv[2], "w"))
+print(strings)
 PY
-check hostile_report_renders render_to "$WORK/hostile.json" "$WORK/hostile.html"
-# Take the page's own CSP away: escaping alone must keep it inert.
-grep -v 'http-equiv="Content-Security-Policy"' "$WORK/hostile.html" >"$WORK/bare.html"
-grep -q 'Content-Security-Policy' "$WORK/bare.html" &&
-	not_ok hostile_copy_without_csp "the CSP meta is still in bare.html"
-browse bare --dump-dom
-browse hostile --dump-dom
-for page in bare hostile; do
-	if grep -q 'PWNED</title>\|<mxray-pwned\|<svg\|<iframe\|<img' "$WORK/$page.out"; then
-		not_ok "${page}_hostile_report_executes_nothing" "$(grep -o '<title>[^<]*</title>' "$WORK/$page.out")"
-	elif ! grep -q '<title>mxray report for &lt;script&gt;' "$WORK/$page.out"; then
-		not_ok "${page}_hostile_report_executes_nothing" "title not the escaped domain"
-	else
-		ok "${page}_hostile_report_executes_nothing"
-	fi
-	if console_lines "$page" >/dev/null; then
-		not_ok "${page}_hostile_page_logs_nothing" "$(console_lines "$page" | head -n 3)"
-	else
-		ok "${page}_hostile_page_logs_nothing"
-	fi
+}
+for src in sample full; do
+	n=$(poison "tests/unit/report/${src}_report.json" "$WORK/hostile-$src.json")
+	[ "${n:-0}" -ge 50 ] && ok "${src}_report_poisoned ($n strings)" || not_ok "${src}_report_poisoned" "$n strings"
+	check "${src}_hostile_report_renders" render_to "$WORK/hostile-$src.json" "$WORK/hostile-$src.html"
+	# Take the page's own CSP away: escaping alone must keep it inert.
+	grep -v 'http-equiv="Content-Security-Policy"' "$WORK/hostile-$src.html" >"$WORK/bare-$src.html"
+	grep -q 'Content-Security-Policy' "$WORK/bare-$src.html" &&
+		not_ok "${src}_hostile_copy_without_csp" "the CSP meta is still in bare-$src.html"
+	browse "bare-$src" --dump-dom
+	browse "hostile-$src" --dump-dom
+	for page in "bare-$src" "hostile-$src"; do
+		if grep -q 'PWNED</title>\|<mxray-pwned\|<svg\|<iframe\|<img' "$WORK/$page.out"; then
+			not_ok "${page}_report_executes_nothing" "$(grep -o '<title>[^<]*</title>' "$WORK/$page.out")"
+		elif ! grep -q '<title>mxray report for &lt;script&gt;' "$WORK/$page.out"; then
+			not_ok "${page}_report_executes_nothing" "title not the escaped domain"
+		else
+			ok "${page}_report_executes_nothing"
+		fi
+		if console_lines "$page" >/dev/null; then
+			not_ok "${page}_page_logs_nothing" "$(console_lines "$page" | head -n 3)"
+		else
+			ok "${page}_page_logs_nothing"
+		fi
+	done
+	contains "${src}_hostile_payload_shown_as_text" "$WORK/bare-$src.out" "&lt;svg onload="
+	browse "bare-$src" --window-size=412,915 --screenshot="$WORK/hostile-$src.png"
+	if info=$(png_ok "$WORK/hostile-$src.png"); then ok "${src}_hostile_page_still_visible ($info)"; else
+		not_ok "${src}_hostile_page_still_visible" "$info"; fi
 done
-contains hostile_payload_shown_as_text "$WORK/bare.out" "&lt;svg onload="
-browse bare --window-size=412,915 --screenshot="$WORK/hostile.png"
-if info=$(png_ok "$WORK/hostile.png"); then ok "hostile_page_still_visible ($info)"; else
-	not_ok hostile_page_still_visible "$info"; fi
-
+# The poisoned full report still went through its own layouts (so their
+# escaping was what held): their headings are in the DOM Chromium built.
+for h in "<h3>MTA-STS" "<h3>TLS-RPT" "<h3>SPF" "<h3>The sender and the message" "<h3>DKIM signatures"; do
+	contains "full_hostile_page_has_$(echo "$h" | sed 's/<h3>//' | tr -c 'A-Za-z\n' _)" "$WORK/hostile-full.out" "$h"
+done
 # 3. Control: the harness does see a script that runs and what it logs, so
 # the checks above can fail.
 printf '<!DOCTYPE html><title>orig</title><body><script>console.error("control");document.title="PWNED";document.body.appendChild(document.createElement("mxray-pwned"))</script>\n' >"$WORK/control.html"

@@ -50,6 +50,8 @@ key_prefix = a6site:
 base_url = $BASE
 [http]
 listen = $ADDR:$PORT
+# root on purpose: the Redis socket is in this test's root-only directory
+user = root
 [mail]
 submit = smtp://$ADDR:1
 EOF

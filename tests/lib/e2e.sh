@@ -10,6 +10,20 @@ E2E_FAILED=0
 E2E_BIN=${MXRAY_BIN_DIR:-$E2E_ROOT}
 export MXRAY_BIN_DIR=$E2E_BIN
 
+# Sanitizer reports (SANITIZE=1 builds) of every program a test runs must
+# fail the test, wherever the test sent that program's stderr. ASan and
+# LSan (and clang's UBSan) write their reports to E2E_SAN_DIR/report.PID,
+# so even stderr sent to /dev/null is covered. GCC's UBSan ignores log_path
+# when linked with ASan and stays on stderr: for it the check also reads the
+# stderr captures (*.err, *.log) under the test's directories (SANDBOX, and
+# WORK or work of tests without a sandbox). The directory is world-writable
+# because the daemons write there after dropping root.
+E2E_SAN_DIR=$(mktemp -d /tmp/mxray-san-XXXXXX) && chmod 1777 "$E2E_SAN_DIR"
+E2E_SAN_CHECKED=0
+E2E_SAN_PATTERN='ERROR: [A-Za-z]*Sanitizer|runtime error:'
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$E2E_SAN_DIR/report"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}print_stacktrace=1:log_path=$E2E_SAN_DIR/report"
+
 # ok NAME / not_ok NAME WHY...
 ok() { echo "ok - $1"; }
 not_ok() {
@@ -50,17 +64,12 @@ sandbox_up() {
 }
 
 sandbox_down() {
-	[ -n "${SANDBOX:-}" ] || return 0
+	[ -n "${SANDBOX:-}" ] || { e2e_sanitizer_check; return 0; }
 	"$E2E_ROOT/tests/sandbox/sandbox.sh" stop "$SANDBOX" >/dev/null 2>&1
 	# Stopped by TERM, the daemons exit through main: under SANITIZE=1 that
-	# is when LeakSanitizer reports, into their logs; so does any ASan or
-	# UBSan error they met while the test ran.
-	bad=$(grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$SANDBOX"/logs/*.log 2>/dev/null)
-	if [ -n "$bad" ]; then
-		not_ok daemons_sanitizer_clean "$(grep -h -E 'SUMMARY|runtime error:' $bad | head -n 3)"
-	else
-		ok daemons_sanitizer_clean
-	fi
+	# is when LeakSanitizer reports; so does any ASan or UBSan error they
+	# met while the test ran. So the check comes after the stop.
+	e2e_sanitizer_check
 	if [ "${KEEP_LOGS:-0}" = 1 ] || [ "$E2E_FAILED" -gt 0 ]; then
 		echo "# sandbox logs kept in $SANDBOX/logs"
 	else
@@ -84,6 +93,34 @@ print(json.dumps(v) if isinstance(v, (dict, list, bool)) or v is None else v)
 PY
 }
 
+# e2e_sanitizer_check: the case sanitizer_clean, failing when a program the
+# test ran left a sanitizer report in E2E_SAN_DIR or in a stderr capture.
+# Runs once: after the sandbox is stopped, or from e2e_done without one.
+e2e_sanitizer_check() {
+	[ "$E2E_SAN_CHECKED" = 0 ] || return 0
+	E2E_SAN_CHECKED=1
+	dirs=
+	for d in "${SANDBOX:-}" "${WORK:-}" "${work:-}"; do
+		[ -n "$d" ] && [ -d "$d" ] && dirs="$dirs $d"
+	done
+	# shellcheck disable=SC2086
+	bad=$( { ls "$E2E_SAN_DIR"/report.* 2>/dev/null
+		[ -n "$dirs" ] && grep -r -l -E --include='*.err' --include='*.log' \
+			"$E2E_SAN_PATTERN" $dirs 2>/dev/null; } | sort -u)
+	if [ -n "$bad" ]; then
+		# shellcheck disable=SC2086
+		not_ok sanitizer_clean "reports in: $(echo $bad)" \
+			"$(grep -h -E "SUMMARY|$E2E_SAN_PATTERN" $bad | head -n 3)"
+		rmdir "$E2E_SAN_DIR" 2>/dev/null
+		return 1
+	fi
+	ok sanitizer_clean
+	rm -rf "$E2E_SAN_DIR"
+}
+
+# e2e_done: the test's exit status; checks for sanitizer reports unless a
+# sandbox is still up (sandbox_down checks once the daemons have exited).
 e2e_done() {
+	[ -n "${SANDBOX:-}" ] || e2e_sanitizer_check
 	[ "$E2E_FAILED" -eq 0 ]
 }

@@ -8,6 +8,9 @@ MODE, one of the misbehaviours a probe must survive with a finding and
 within its deadline:
 
   tarpit          sends its greeting one byte every 0.5 s
+  tarpit_lines    sends every line, greeting and replies, one byte every
+                  $HOSTILE_BYTE_DELAY s (default 0.04): each line comes
+                  within a second, the EHLO reply (6 lines) takes 5 s
   huge_greeting   a 1 MB greeting line
   endless         an endless multi-line reply ("220-..." forever)
   bad_code        a reply code that is not three digits
@@ -21,6 +24,12 @@ within its deadline:
                   and streams 64 KB of it
   short_hello     answers the ClientHello with a ServerHello record cut
                   short, then closes
+  scan_huge_hello, scan_short_hello, scan_garbage_hello
+                  the first connection (the probe's STARTTLS) gets a real
+                  handshake with CERTDIR/quirk.pem; every later one (the
+                  TLS scan's raw ClientHellos) gets, after STARTTLS, a
+                  ServerHello claiming 16 MB, one cut short, or a
+                  handshake record of random bytes
   long_chain      TLS with the chain in CERTDIR/long_chain.pem (100 certs)
   huge_cert       TLS with the certificate in CERTDIR/huge_cert.pem (64 KB)
   leaf_only, full_chain, wildcard
@@ -126,6 +135,59 @@ def ehlo_then(conn, after_starttls, on_ehlo=None):
             return
         else:
             conn.sendall(b"502 no\r\n")
+
+
+def trickle(conn, data, deadline):
+    """Sends data one byte at a time, HOSTILE_BYTE_DELAY apart."""
+    delay = float(os.environ.get("HOSTILE_BYTE_DELAY", "0.04"))
+    for b in data:
+        if time.monotonic() > deadline:
+            return False
+        conn.sendall(bytes([b]))
+        time.sleep(delay)
+    return True
+
+
+def tarpit_lines(conn, deadline):
+    """An SMTP server whose every line is trickled (see tarpit_lines)."""
+    if not trickle(conn, b"220 tarpit.sender.test ESMTP\r\n", deadline):
+        return
+    while time.monotonic() < deadline:
+        line = readline(conn)
+        if line is None:
+            return
+        cmd = line.strip().upper()
+        if cmd.startswith(b"EHLO") or cmd.startswith(b"HELO"):
+            reply = (b"250-tarpit.sender.test\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n"
+                     b"250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 STARTTLS\r\n")
+        elif cmd == b"STARTTLS":
+            reply = b"220 2.0.0 go ahead, slowly\r\n"
+        elif cmd == b"QUIT":
+            trickle(conn, b"221 2.0.0 bye\r\n", deadline)
+            return
+        else:
+            reply = b"502 5.5.2 no\r\n"
+        if not trickle(conn, reply, deadline) or cmd == b"STARTTLS":
+            time.sleep(max(0.0, min(10.0, deadline - time.monotonic())))
+            return
+
+
+def hostile_hello(c):
+    """Answers a raw ClientHello as the scan_* MODE says."""
+    if read_client_hello(c) is None:
+        return
+    print("hostile answer to a ClientHello", flush=True)
+    if MODE == "scan_huge_hello":
+        c.sendall(b"\x16\x03\x03\x40\x00\x02\xff\xff\xff" + os.urandom(16384 - 4))
+        for _ in range(3):
+            c.sendall(b"\x16\x03\x03\x40\x00" + os.urandom(16384))
+        time.sleep(2)
+    elif MODE == "scan_short_hello":
+        c.sendall(b"\x16\x03\x03\x00\x50\x02\x00\x00\x4c\x03\x03" + os.urandom(14))
+    else:
+        # a handshake record of 300 random bytes: a ServerHello in name only
+        c.sendall(b"\x16\x03\x03\x01\x30\x02\x00\x01\x2c" + os.urandom(300))
+        time.sleep(0.5)
 
 
 LEAK = b"LEAKED-SERVER-MEMORY"
@@ -237,6 +299,14 @@ def serve(conn):
             # record says 80 bytes, 20 come, then the connection closes
             c.sendall(b"\x16\x03\x03\x00\x50\x02\x00\x00\x4c\x03\x03" + os.urandom(14))
         ehlo_then(conn, short)
+    elif MODE == "tarpit_lines":
+        tarpit_lines(conn, deadline)
+    elif MODE in ("scan_huge_hello", "scan_short_hello", "scan_garbage_hello"):
+        STARTED["n"] += 1
+        if STARTED["n"] == 1:
+            ehlo_then(conn, lambda c: tls_with(c, "quirk"))
+        else:
+            ehlo_then(conn, hostile_hello)
     elif MODE in ("long_chain", "huge_cert", "leaf_only", "full_chain", "wildcard"):
         ehlo_then(conn, lambda c: tls_with(c, MODE))
     elif MODE in ("heartbleed", "heartbeat_ok", "no_scsv", "busy"):

@@ -212,6 +212,39 @@ TEST(special_addresses_are_named)
 	}
 }
 
+TEST(special_ranges_list_what_special_reason_refuses)
+{
+	/* The DNS resolver refuses name servers in exactly these ranges: each
+	 * one's first and last address is refused by netaddr_special_reason,
+	 * and public addresses fall in none. */
+	netrange_t r;
+	const char *why = NULL;
+	size_t n = 0;
+	for (size_t i = 0; netaddr_special_range(i, &r, &why) == 0; i++, n++) {
+		netaddr_t last = r.base;
+		int max = r.base.family == AF_INET ? 32 : 128;
+		for (int b = r.prefix; b < max; b++)
+			last.bytes[b / 8] |= (unsigned char)(0x80u >> (b % 8));
+		CHECK(why != NULL && why[0] != '\0');
+		CHECK(netaddr_special_reason(&r.base) != NULL);
+		CHECK(netaddr_special_reason(&last) != NULL);
+	}
+	CHECK(n >= 30);
+	static const char *const public_addrs[] = { "8.8.8.8", "193.0.14.129", "2001:4860::8888",
+						    "2a00:1450::1", "1.1.1.1" };
+	for (size_t k = 0; k < sizeof(public_addrs) / sizeof(public_addrs[0]); k++) {
+		netaddr_t a;
+		CHECK_INT(netaddr_parse(public_addrs[k], &a), 0);
+		for (size_t i = 0; netaddr_special_range(i, &r, NULL) == 0; i++)
+			if (netrange_contains(&r, &a)) {
+				printf("#   %s is inside refused range %zu\n", public_addrs[k], i);
+				CHECK(0);
+			}
+	}
+	/* Past the end: -1. */
+	CHECK_INT(netaddr_special_range(n, &r, NULL), -1);
+}
+
 TEST(cidr_lists)
 {
 	netrange_list_t l;
@@ -247,6 +280,7 @@ int main(void)
 	RUN(ini_reads_sections_and_reports_lines);
 	RUN(ini_rejects_overlong_line);
 	RUN(special_addresses_are_named);
+	RUN(special_ranges_list_what_special_reason_refuses);
 	RUN(cidr_lists);
 	return harness_done();
 }

@@ -59,7 +59,7 @@ static int no_core_files(void)
 {
 	char err[256];
 	struct rlimit r;
-	if (privdrop_limits(err, sizeof(err)) != 0 || getrlimit(RLIMIT_CORE, &r) != 0)
+	if (privdrop_limits(0, err, sizeof(err)) != 0 || getrlimit(RLIMIT_CORE, &r) != 0)
 		return 30;
 	return r.rlim_cur == 0 && r.rlim_max == 0 ? 0 : 31;
 }

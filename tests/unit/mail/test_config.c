@@ -23,6 +23,7 @@ TEST(shipped_config_loads_with_documented_defaults)
 	CHECK_STR(cfg.key_prefix, "mxray:");
 	CHECK_STR(cfg.dns_resolver, "recursive");
 	CHECK_STR(cfg.dns_trust_anchor, "/usr/share/dns/root.key");
+	CHECK_INT(cfg.dns_timeout_ms, 15000);
 	CHECK_INT(cfg.report_ttl_ms, 72LL * 3600 * 1000);
 	CHECK_INT(cfg.smtp_port, 25);
 	CHECK_INT(cfg.max_mx, 10);
@@ -123,6 +124,7 @@ TEST(mistakes_are_reported_with_line)
 		{ "[milter]\ntest_addresses = nobody\n", "not user@domain" },
 		{ "[log]\ndestination = file\n", "neither syslog nor stderr" },
 		{ "[dns]\nresolver = 8.8.8.8\n", "neither recursive nor forward" },
+		{ "[dns]\ntimeout = 0s\n", "[dns] timeout must be more than 0" },
 		{ "[mail]\nsubmit = lmtp://x\n", "neither smtp://" },
 		{ "[milter]\nmax_body_bytes = 10T\n", "is not a size from 1 to 1024G" },
 		{ "[milter]\nmax_headers = 0\n", "is not a size from 1 to 1024G" },

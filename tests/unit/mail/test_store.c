@@ -1,7 +1,8 @@
 /*
  * test_store.c - the Redis records against a real redis-server: jobs and
  * reports go through consumer groups, malformed entries come back flagged,
- * results expire, the reply marker is set once, queue figures add up.
+ * results expire, the reply marker is set once, one reporter at a time
+ * may claim a token's reply, queue figures add up.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -129,6 +130,35 @@ TEST(results_expire_and_reply_marker_is_set_once)
 	store_free(s);
 }
 
+TEST(one_reporter_at_a_time_may_mail_a_token)
+{
+	store_t *a = connect_store(), *b = connect_store();
+	if (!a || !b) {
+		store_free(a);
+		store_free(b);
+		return;
+	}
+	char other[128] = "";
+	CHECK_INT(store_claim_reply(a, "tokc", "rep-a 1-0", 10000, other, sizeof(other)), 1);
+	/* A second reporter, for this entry or a duplicate of it: refused, told who. */
+	CHECK_INT(store_claim_reply(b, "tokc", "rep-b 2-0", 10000, other, sizeof(other)), 0);
+	CHECK_STR(other, "rep-a 1-0");
+	/* The holder may claim again (a retry of its own entry). */
+	CHECK_INT(store_claim_reply(a, "tokc", "rep-a 1-0", 10000, other, sizeof(other)), 1);
+	/* Only the holder's release frees it; then the other one gets it. */
+	CHECK_INT(store_release_reply(b, "tokc", "rep-b 2-0"), 0);
+	CHECK_INT(store_claim_reply(b, "tokc", "rep-b 2-0", 10000, other, sizeof(other)), 0);
+	CHECK_INT(store_release_reply(a, "tokc", "rep-a 1-0"), 0);
+	CHECK_INT(store_claim_reply(b, "tokc", "rep-b 2-0", 10000, other, sizeof(other)), 1);
+	/* A dead holder's claim runs out. */
+	CHECK_INT(store_claim_reply(a, "tokd", "rep-a 3-0", 150, other, sizeof(other)), 1);
+	CHECK_INT(store_claim_reply(b, "tokd", "rep-b 4-0", 10000, other, sizeof(other)), 0);
+	usleep(250000);
+	CHECK_INT(store_claim_reply(b, "tokd", "rep-b 4-0", 10000, other, sizeof(other)), 1);
+	store_free(a);
+	store_free(b);
+}
+
 TEST(a_dead_consumers_job_is_taken_over_then_dead_lettered)
 {
 	store_t *s = connect_store();
@@ -173,6 +203,40 @@ TEST(a_dead_consumers_job_is_taken_over_then_dead_lettered)
 	CHECK(p != NULL && fscanf(p, "%d", &n) == 1 && n == 1);
 	if (p)
 		pclose(p);
+	store_free(s);
+}
+
+TEST(a_failed_delivery_count_is_an_error_not_a_first_delivery)
+{
+	/* XPENDING refused (an ACL here; a failover or a timeout in life):
+	 * the takeover fails instead of counting the entry as new, and the
+	 * entry, still pending, is counted right at the next takeover. */
+	store_t *s = connect_store();
+	if (!s)
+		return;
+	json_t *job = json_pack("{si ss ss}", "format", JOB_FORMAT, "kind", "mail", "domain",
+				"count.test");
+	CHECK_INT(store_job_add(s, job), 0);
+	json_decref(job);
+	store_entry_t e;
+	CHECK_INT(store_read(s, STORE_STREAM_JOBS, "first", 100, &e), 1);
+	char id[64];
+	snprintf(id, sizeof(id), "%s", e.id);
+	store_entry_clear(&e);
+	usleep(120000);
+	raw("ACL SETUSER default -xpending");
+	CHECK_INT(store_claim_stale(s, STORE_STREAM_JOBS, "heir", 100, &e), -1);
+	CHECK(strstr(store_last_error(s), "XPENDING") != NULL);
+	raw("ACL SETUSER default +@all");
+	store_free(s);
+	if ((s = connect_store()) == NULL)
+		return;
+	usleep(120000);
+	CHECK_INT(store_claim_stale(s, STORE_STREAM_JOBS, "heir", 100, &e), 1);
+	CHECK_STR(e.id, id);
+	CHECK_INT(e.deliveries, 3);	/* read, failed takeover, this one */
+	CHECK_INT(store_ack(s, STORE_STREAM_JOBS, e.id), 0);
+	store_entry_clear(&e);
 	store_free(s);
 }
 
@@ -293,7 +357,9 @@ int main(void)
 	RUN(jobs_queued_before_any_worker_are_delivered);
 	RUN(malformed_entries_are_flagged_not_dropped);
 	RUN(results_expire_and_reply_marker_is_set_once);
+	RUN(one_reporter_at_a_time_may_mail_a_token);
 	RUN(a_dead_consumers_job_is_taken_over_then_dead_lettered);
+	RUN(a_failed_delivery_count_is_an_error_not_a_first_delivery);
 	RUN(a_job_keeps_its_first_token);
 	RUN(a_report_entry_names_the_job_it_answers);
 	RUN(latency_histogram_buckets_are_cumulative);

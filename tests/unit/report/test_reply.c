@@ -68,9 +68,9 @@ static int header_lines_named(const char *headers, const char *name)
 	return n;
 }
 
-TEST(recipient_is_the_plain_envelope_sender)
+TEST(recipient_is_a_plain_address)
 {
-	static const struct { const char *mail_from; const char *want; } cases[] = {
+	static const struct { const char *reply_to; const char *want; } cases[] = {
 		{ "alice@sender.test", "alice@sender.test" },
 		{ "first.last+tag@sub.sender.test", "first.last+tag@sub.sender.test" },
 		{ "", NULL },			/* null sender: never */
@@ -88,8 +88,7 @@ TEST(recipient_is_the_plain_envelope_sender)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		json_t *rep = fixture_report();
-		json_object_set_new(json_object_get(rep, "message"), "mail_from",
-				    json_string(cases[i].mail_from));
+		json_object_set_new(rep, "reply_to", json_string(cases[i].reply_to));
 		const char *got = reply_recipient(rep);
 		if (cases[i].want)
 			CHECK_STR(got, cases[i].want);
@@ -106,8 +105,13 @@ TEST(recipient_follows_reply_to_and_needs_a_message)
 	CHECK(reply_recipient(rep) == NULL);
 	json_object_set_new(rep, "reply_to", json_string("bob@sender.test"));
 	CHECK_STR(reply_recipient(rep), "bob@sender.test");
+	json_object_set_new(rep, "reply_to", json_integer(5));
+	CHECK(reply_recipient(rep) == NULL);
+	/* No reply_to at all (a forged or older report): no reply, although
+	 * its envelope sender is a fine address the policy never approved. */
 	json_object_del(rep, "reply_to");
-	json_object_set_new(json_object_get(rep, "message"), "mail_from", json_integer(5));
+	CHECK_STR(json_string_value(json_object_get(json_object_get(rep, "message"), "mail_from")),
+		  "alice@sender.test");
 	CHECK(reply_recipient(rep) == NULL);
 	json_object_del(rep, "message");	/* a domain-only check */
 	CHECK(reply_recipient(rep) == NULL);
@@ -390,7 +394,7 @@ int main(void)
 	/* reply_submit writes to a sendmail child that may exit first (the
 	 * failure cases do); like the daemons, a caller ignores SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	RUN(recipient_is_the_plain_envelope_sender);
+	RUN(recipient_is_a_plain_address);
 	RUN(recipient_follows_reply_to_and_needs_a_message);
 	RUN(message_id_shape);
 	RUN(from_address_of_the_config);
