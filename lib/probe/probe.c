@@ -16,7 +16,6 @@
 #include "probe/caa.h"
 #include "probe/dane.h"
 #include "probe/greeting.h"
-#include "probe/guard.h"
 #include "probe/mta_sts.h"
 #include "probe/mx.h"
 #include "probe/probe.h"
@@ -39,21 +38,38 @@ typedef struct addr_task {
 	json_t *ptr;			/* its PTR check (records_thread) */
 } addr_task_t;
 
-/* The TLS scan of one address, on a thread of its own beside the probe's
- * session (both within the address's connection slots): its first
- * connection goes through the greeting, EHLO and STARTTLS as the
- * session does, and only once it is in TLS do its other hellos start. */
+/* The TLS scan of one address, on a thread of its own: it starts as soon
+ * as the probe's session has finished its STARTTLS handshake (the gate),
+ * beside the rest of that session and its sessions per key type (all
+ * within the address's connection slots), and not at all when the
+ * session found no working TLS. */
 typedef struct scan_job {
 	const addr_task_t *t;
-	int cancel;			/* set (atomic) when the session found no TLS */
-	json_t *result;
+	pthread_mutex_t lock;
+	pthread_cond_t told;
+	int tls_ok;			/* -1 not told yet, 0 no TLS, 1 TLS worked */
+	json_t *result;			/* NULL: no scan */
 } scan_job_t;
+
+static void scan_gate_tell(void *arg, int tls_ok)
+{
+	scan_job_t *j = arg;
+	pthread_mutex_lock(&j->lock);
+	j->tls_ok = tls_ok;
+	pthread_cond_signal(&j->told);
+	pthread_mutex_unlock(&j->lock);
+}
 
 static void *scan_thread(void *arg)
 {
 	scan_job_t *j = arg;
-	j->result = tls_scan_address(j->t->cfg, j->t->host, j->t->addr, j->t->job_deadline,
-				     &j->cancel);
+	pthread_mutex_lock(&j->lock);
+	while (j->tls_ok < 0)
+		pthread_cond_wait(&j->told, &j->lock);
+	int go = j->tls_ok;
+	pthread_mutex_unlock(&j->lock);
+	if (go)
+		j->result = tls_scan_address(j->t->cfg, j->t->host, j->t->addr, j->t->job_deadline);
 	return NULL;
 }
 
@@ -62,7 +78,8 @@ static void *scan_thread(void *arg)
 static void probe_one(addr_task_t *t)
 {
 	const mxray_config_t *cfg = t->cfg;
-	scan_job_t scan = { t, 0, NULL };
+	scan_job_t scan = { .t = t, .tls_ok = -1 };
+	smtp_probe_tls_gate_t gate = { scan_gate_tell, &scan };
 	pthread_t scan_th;
 	int scanning = 0;
 	/* Probed moments ago by an earlier job: reuse it (addr_cache.h). */
@@ -76,25 +93,27 @@ static void probe_one(addr_task_t *t)
 	else if (clock_ms() >= t->job_deadline)
 		ao = smtp_probe_limited(t->addr, "job deadline", "job deadline reached");
 	else {
-		/* The TLS scan (issue 5) starts with the session, not after it:
-		 * on a slow link that saves the session's round trips. */
-		char why[256];
-		if (strcmp(cfg->tls_scan, "yes") == 0 &&
-		    !probe_guard_refuse(&cfg->allow_networks, t->addr, why, sizeof(why)))
+		/* The TLS scan (issue 5) starts once the session's STARTTLS
+		 * worked, not after the whole session: on a slow link that
+		 * saves the session's last round trips. */
+		if (strcmp(cfg->tls_scan, "yes") == 0) {
+			pthread_mutex_init(&scan.lock, NULL);
+			pthread_cond_init(&scan.told, NULL);
 			scanning = pthread_create(&scan_th, NULL, scan_thread, &scan) == 0;
-		ao = smtp_probe_address(cfg, t->tls, t->host, t->addr, t->job_deadline);
+			if (!scanning) {
+				pthread_cond_destroy(&scan.told);
+				pthread_mutex_destroy(&scan.lock);
+			}
+		}
+		ao = smtp_probe_address(cfg, t->tls, t->host, t->addr, t->job_deadline,
+					scanning ? &gate : NULL);
 	}
 	if (scanning) {
-		/* kept only after a STARTTLS that worked */
-		const char *st = json_string_value(json_object_get(ao, "starttls"));
-		int tls_ok = st && strcmp(st, "ok") == 0;
-		if (!tls_ok)
-			__atomic_store_n(&scan.cancel, 1, __ATOMIC_RELEASE);
 		pthread_join(scan_th, NULL);
-		if (tls_ok)
+		if (scan.result != NULL)
 			json_object_set_new(ao, "tls_scan", scan.result);
-		else
-			json_decref(scan.result);
+		pthread_cond_destroy(&scan.told);
+		pthread_mutex_destroy(&scan.lock);
 	}
 	addr_cache_put(cfg, t->host, t->addr, ao);
 	t->result = ao;

@@ -195,8 +195,10 @@ static void other_key_types(const mxray_config_t *cfg, SSL_CTX *tls, const char 
 	json_object_set_new(tls_obj, "other_key_types", others);
 }
 
-json_t *smtp_probe_address(const mxray_config_t *cfg, SSL_CTX *tls, const char *host,
-			   const netaddr_t *addr, long long job_deadline)
+/* probe_session - the dialogue; *told is set when gate heard "TLS ok". */
+static json_t *probe_session(const mxray_config_t *cfg, SSL_CTX *tls, const char *host,
+			     const netaddr_t *addr, long long job_deadline,
+			     const smtp_probe_tls_gate_t *gate, int *told)
 {
 	json_t *o = address_object(addr);
 	char err[768], reason[1024], ip[NETADDR_STRLEN];
@@ -298,6 +300,10 @@ json_t *smtp_probe_address(const mxray_config_t *cfg, SSL_CTX *tls, const char *
 	json_object_set_new(o, "starttls", json_string("ok"));
 	json_object_set_new(o, "tls", tls_probe_describe(smtp_client_ssl(c), host));
 	set_state(o, "tested", NULL);
+	if (gate != NULL) {
+		gate->tell(gate->arg, 1);	/* the scan may start beside the rest */
+		*told = 1;
+	}
 	if (smtp_client_ehlo(c, &reply, err, sizeof(err)) != 0) {
 		snprintf(reason, sizeof(reason), "EHLO after STARTTLS: %s", err);
 		record_set_text(o, "reason", reason);
@@ -341,5 +347,16 @@ done:
 	json_t *tls_obj = json_object_get(o, "tls");
 	if (json_is_object(tls_obj) && tls != NULL)
 		other_key_types(cfg, tls, host, addr, job_deadline, tls_obj);
+	return o;
+}
+
+json_t *smtp_probe_address(const mxray_config_t *cfg, SSL_CTX *tls, const char *host,
+			   const netaddr_t *addr, long long job_deadline,
+			   const smtp_probe_tls_gate_t *gate)
+{
+	int told = 0;
+	json_t *o = probe_session(cfg, tls, host, addr, job_deadline, gate, &told);
+	if (gate != NULL && !told)
+		gate->tell(gate->arg, 0);
 	return o;
 }

@@ -21,12 +21,21 @@
 #include "base/netaddr.h"
 #include "mail/config.h"
 
+/* Told once, as soon as it is known, whether the session's STARTTLS
+ * handshake worked (1) or will not be had (0): the TLS scan waits for it
+ * (probe.c), so a server without working TLS sees no scan at all. */
+typedef struct smtp_probe_tls_gate {
+	void (*tell)(void *arg, int tls_ok);
+	void *arg;
+} smtp_probe_tls_gate_t;
+
 /* smtp_probe_address - probe addr (an address of MX host) on
  * cfg->smtp_port; never fails: every outcome is an address object. tls may
  * be NULL (STARTTLS then not attempted). job_deadline is absolute
- * clock_ms() (0 = none). */
+ * clock_ms() (0 = none). gate may be NULL. */
 json_t *smtp_probe_address(const mxray_config_t *cfg, SSL_CTX *tls, const char *host,
-			   const netaddr_t *addr, long long job_deadline);
+			   const netaddr_t *addr, long long job_deadline,
+			   const smtp_probe_tls_gate_t *gate);
 /* smtp_probe_not_tested - an address object that was not probed, with why. */
 json_t *smtp_probe_not_tested(const netaddr_t *addr, const char *reason);
 /* smtp_probe_limited - the same, not probed because of mxray's own limit

@@ -60,10 +60,8 @@ json_t *tls_scan_run(const tls_scan_link_t *link, const char *sni, const char *s
 		     int parallel, long long hello_timeout_ms, long long deadline);
 
 /* tls_scan_address - scan addr of MX host over SMTP STARTTLS on
- * cfg->smtp_port (a new connection per hello). It may run beside the
- * probe's own session of the address: once *cancel (NULL: never) turns
- * non-zero it opens no more connections. */
+ * cfg->smtp_port (a new connection per hello). */
 json_t *tls_scan_address(const mxray_config_t *cfg, const char *host, const netaddr_t *addr,
-			 long long job_deadline, const int *cancel);
+			 long long job_deadline);
 
 #endif

@@ -18,7 +18,6 @@
 typedef struct smtp_link {
 	smtp_client_opts_t opts;
 	int pipelining;		/* the server offered PIPELINING (atomic: the scan's threads) */
-	const int *cancel;	/* the probe has said stop (atomic), or NULL */
 } smtp_link_t;
 
 /* offers_pipelining - the EHLO reply lists PIPELINING (RFC 2920). */
@@ -35,8 +34,7 @@ static int offers_pipelining(const smtp_reply_t *r)
 /* smtp_link_open - connect, greeting, EHLO, STARTTLS. -1 for what may
  * pass (a refused or reset connection, a 421 or 4xx reply: the server is
  * busy), TLS_SCAN_LINK_FINAL for what will not (no STARTTLS, a 5xx, a
- * silent or malformed server, or the probe said stop): trying again would
- * only hammer it. */
+ * silent or malformed server): trying again would only hammer it. */
 static int smtp_link_open(void *ctx, int *fd, void **conn, char *err, size_t errlen)
 {
 	smtp_link_t *l = ctx;
@@ -44,10 +42,6 @@ static int smtp_link_open(void *ctx, int *fd, void **conn, char *err, size_t err
 	smtp_reply_t reply, ehlo;
 	int rc = TLS_SCAN_LINK_FINAL;
 
-	if (l->cancel && __atomic_load_n(l->cancel, __ATOMIC_ACQUIRE)) {
-		snprintf(err, errlen, "stopped: the probe's own session found nothing to scan");
-		return TLS_SCAN_LINK_FINAL;
-	}
 	smtp_client_t *c = smtp_client_open(&l->opts, &fail, err, errlen);
 	if (c == NULL)
 		return fail == SMTP_FAIL_IO ? -1 : TLS_SCAN_LINK_FINAL;
@@ -107,10 +101,10 @@ static void smtp_link_close(void *ctx, void *conn)
 }
 
 json_t *tls_scan_address(const mxray_config_t *cfg, const char *host, const netaddr_t *addr,
-			 long long job_deadline, const int *cancel)
+			 long long job_deadline)
 {
 	char ip[NETADDR_STRLEN], subject[NETADDR_STRLEN + 300];
-	smtp_link_t l = { smtp_client_opts_for(cfg, host, addr, job_deadline), 0, cancel };
+	smtp_link_t l = { smtp_client_opts_for(cfg, host, addr, job_deadline), 0 };
 	tls_scan_link_t link = { smtp_link_open, smtp_link_close, &l };
 
 	netaddr_format(addr, ip, sizeof(ip));

@@ -432,6 +432,15 @@ is ehlo_ext_plain_no_starttls mx.0.addresses.0.extensions.starttls false
 is ehlo_ext_plain_no_size mx.0.addresses.0.extensions.size_limit null
 "$E2E_BIN/mxray" check -c "$SANDBOX/probe.conf" --format html authplain.probe.test >"$SANDBOX/authplain.html"
 contains page_ehlo_missing_starttls_explained "$SANDBOX/authplain.html" "no encryption: mail travels in plain text"
+# With the TLS scan on: a server without STARTTLS sees the probe's one
+# session and no scan connection (the scan waits for a STARTTLS that worked).
+before=$(grep -c "^C: EHLO" "$SANDBOX/logs/flavour-authplain.log")
+"$E2E_BIN/mxray" check -c "$SANDBOX_CONF" --format json authplain.probe.test >"$SANDBOX/authplain-scan.json" 2>/dev/null
+after=$(grep -c "^C: EHLO" "$SANDBOX/logs/flavour-authplain.log")
+[ $((after - before)) -eq 1 ] && ok no_starttls_no_scan_connections ||
+	not_ok no_starttls_no_scan_connections "$((after - before)) sessions for one check"
+J=$SANDBOX/authplain-scan.json
+is no_starttls_no_scan_object mx.0.addresses.0.tls_scan ""
 is ptr_not_confirmed mx.0.addresses.0.ptr.forward_confirmed false
 has ptr_not_confirmed_finding mx.0.addresses.0.ptr dns.ptr.not_confirmed
 if grep -h '^C:' "$SANDBOX"/logs/flavour-*.log | grep -qv '^C: \(EHLO\|HELO\|STARTTLS\|QUIT\)'; then

@@ -24,7 +24,7 @@ static json_t *probe_addr(const char *ip, int port, const char *allow)
 			   "greeting_timeout = 200ms\nconnect_timeout = 500ms\n") != 0)
 		return NULL;
 	netaddr_parse(ip, &a);
-	json_t *j = smtp_probe_address(&cfg, NULL, "mx.probe.test", &a, clock_ms() + 5000);
+	json_t *j = smtp_probe_address(&cfg, NULL, "mx.probe.test", &a, clock_ms() + 5000, NULL);
 	config_free(&cfg);
 	return j;
 }

@@ -28,7 +28,7 @@ static json_t *probe_port_cached(int port, const char *extra, long long job_dead
 			   extra) != 0)
 		return NULL;
 	netaddr_parse("127.0.0.1", &a);
-	json_t *j = smtp_probe_address(&cfg, NULL, "mx.probe.test", &a, job_deadline);
+	json_t *j = smtp_probe_address(&cfg, NULL, "mx.probe.test", &a, job_deadline, NULL);
 	if (reused != NULL) {
 		addr_cache_clear();
 		cfg.reuse_results_ms = 60000;

@@ -48,7 +48,7 @@ static json_t *run_probe(test_server_t *ts, const char *ca, const char *host)
 	netaddr_parse("127.0.0.1", &a);
 	SSL_CTX *ctx = tls_probe_ctx_new(cfg.ca_file, err, sizeof(err));
 	CHECK(ctx != NULL);
-	json_t *j = smtp_probe_address(&cfg, ctx, host, &a, clock_ms() + 20000);
+	json_t *j = smtp_probe_address(&cfg, ctx, host, &a, clock_ms() + 20000, NULL);
 	SSL_CTX_free(ctx);
 	config_free(&cfg);
 	return j;
