@@ -95,6 +95,8 @@ int mx_lookup(resolver_t *r, const char *domain, int max_mx, mx_list_t *out, cha
 	json_object_set_new(dns, "outcome", json_string(dns_outcome_name(a->outcome)));
 	json_object_set_new(dns, "dnssec", json_string(dnssec_status_name(a->dnssec)));
 	record_set_text(dns, "why_bogus", a->why_bogus);
+	/* a SERVFAIL of ours (the lookup timed out) is said as such */
+	record_set_text(dns, "why_failed", a->why_failed);
 
 	if (a->outcome == DNS_OK) {
 		for (size_t i = 0; i < a->count; i++) {

@@ -183,6 +183,12 @@ static void assess_dns(json_t *dns)
 	json_t *mx = json_object_get(dns, "mx");
 	if (!json_is_object(mx))
 		return;
+	const char *outcome = str(mx, "outcome");
+	if (is(outcome, "nxdomain"))
+		finding_add(mx, "dns.mx.nxdomain", NULL, NULL);
+	else if (is(outcome, "servfail") && !is(str(mx, "dnssec"), "bogus"))
+		finding_add(mx, "dns.mx.lookup_failed", NULL, "%s",
+			    str(mx, "why_failed") ?: "SERVFAIL");
 	if (json_is_true(json_object_get(mx, "null_mx")))
 		finding_add(mx, "dns.mx.null", NULL, NULL);
 	else if (json_is_true(json_object_get(mx, "implicit")))

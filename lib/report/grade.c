@@ -229,9 +229,13 @@ json_t *report_grade(const json_t *report)
 				capped = 1;
 		}
 		if (!capped) {
+			const char *mx_outcome = json_string_value(json_object_get(json_object_get(
+				json_object_get(report, "dns"), "mx"), "outcome"));
 			areas[1].judged = 0;
 			areas[1].not_graded = any_address ? "no MX address could be tested (see each address for why)"
-							  : "no MX address to test";
+					      : mx_outcome && strcmp(mx_outcome, "servfail") == 0
+					      ? "the MX lookup failed, so there was no MX address to test"
+					      : "no MX address to test";
 		}
 	}
 

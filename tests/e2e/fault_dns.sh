@@ -84,6 +84,12 @@ outcome=$(json_get "$SANDBOX/silent.json" dns.mx.outcome)
 [ "$(echo "$TOOK < $BOUND_S" | bc)" = 1 ] && ok "silent_check_within_deadline (${TOOK} s, deadline ${DEADLINE_S} s + ${DNS_TIMEOUT_S} s)" ||
 	not_ok silent_check_within_deadline "took $TOOK s, bound $BOUND_S s"
 contains silent_check_says_dns_timed_out "$SANDBOX/silent.err" "DNS timed out"
+# and the report says so: the reason, the finding, no grade for receiving
+contains silent_report_says_dns_timed_out "$SANDBOX/silent.json" '"why_failed": "DNS timed out'
+contains silent_report_mx_lookup_failed_finding "$SANDBOX/silent.json" '"id": "dns.mx.lookup_failed"'
+[ "$(json_get "$SANDBOX/silent.json" grade.not_graded.receiving)" = "the MX lookup failed, so there was no MX address to test" ] &&
+	ok silent_receiving_not_graded_says_why ||
+	not_ok silent_receiving_not_graded_says_why "$(json_get "$SANDBOX/silent.json" grade.not_graded)"
 [ "$(queries silent)" -ge 1 ] && ok "silent_server_was_asked ($(queries silent) queries)" ||
 	not_ok silent_server_was_asked "no query reached it: the case shows nothing"
 

@@ -223,6 +223,12 @@ has null_mx_mixed_finding dns.mx dns.mx.null_with_others
 is null_mx_mixed_other_host_probed mx.0.host mx1.sender.test
 run nullmx.probe.test
 lacks null_mx_alone_no_mixed_finding dns.mx.null_with_others
+# a domain that does not exist (a typo): said first, and an F
+run no-such-name.probe.test
+is nxdomain_outcome dns.mx.outcome nxdomain
+has nxdomain_finding dns.mx dns.mx.nxdomain
+is nxdomain_is_an_f grade.overall F
+is nxdomain_first_fix grade.top_fixes.0.id dns.mx.nxdomain
 run nomx.probe.test
 is no_mx_implicit dns.mx.implicit true
 is no_mx_domain_probed mx.0.addresses.0.state tested
