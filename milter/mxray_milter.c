@@ -520,7 +520,11 @@ int main(int argc, char **argv)
 	if (smfi_opensocket(true) != MI_SUCCESS)
 		log_fatal("cannot listen on %s (in use? permissions?)", milter_cfg.milter_socket);
 	log_info("listening on %s", milter_cfg.milter_socket);
-	daemon_drop_privileges(milter_cfg.milter_user, "[milter] user");
+	/* Open files it needs: libmilter serves each Postfix connection on a
+	 * thread of its own (Postfix's default process limit is 100; room for
+	 * 256), each with its socket, a Redis connection and a DNS socket or
+	 * two; libunbound, the SPF sandbox's pipes and the rest besides. */
+	daemon_drop_privileges_limited(milter_cfg.milter_user, "[milter] user", 1024 + 4 * 256);
 	int rc = smfi_main();
 	log_info("stopping (libmilter returned %d)", rc);
 

@@ -136,7 +136,3 @@ void daemon_drop_privileges_limited(const char *user, const char *key, long long
 		log_info("running as user %s", user);
 }
 
-void daemon_drop_privileges(const char *user, const char *key)
-{
-	daemon_drop_privileges_limited(user, key, 0);
-}

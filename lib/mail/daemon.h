@@ -39,14 +39,12 @@ store_t *daemon_store_connect(const mxray_config_t *cfg, long long *backoff_ms);
 int daemon_next_entry(store_t *s, const mxray_config_t *cfg, store_stream_t stream,
 		      long long block_ms, store_entry_t *e);
 
-/* daemon_drop_privileges - limits (no core files; at most open_files open
+/* daemon_drop_privileges_limited - limits (no core files; at most open_files open
  * files when > 0), then become user; exits (log_fatal) when that fails. key
  * names the config key in messages, e.g. "[worker] user". Started as root
  * with user empty it refuses to go on (a forgotten setting must not leave
  * a daemon that parses hostile input running as root); user "root" keeps
  * root on purpose. */
 void daemon_drop_privileges_limited(const char *user, const char *key, long long open_files);
-/* daemon_drop_privileges - the same with the open-file limit left as is. */
-void daemon_drop_privileges(const char *user, const char *key);
 
 #endif

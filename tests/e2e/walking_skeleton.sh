@@ -18,6 +18,12 @@ for d in milter worker reporter; do
 	u=$(ps -o user= -p "$(cat "$SANDBOX/run/mxray-$d.pid")" 2>/dev/null | tr -d ' ')
 	[ "$u" = nobody ] && ok "mxray_${d}_runs_unprivileged" || not_ok "mxray_${d}_runs_unprivileged" "runs as '$u'"
 done
+# and with an open-file limit sized to what it needs (daemon_drop_privileges_limited)
+for dl in milter:2048 reporter:512; do
+	d=${dl%%:*} want=${dl#*:}
+	got=$(sed -n 's/^Max open files  *\([0-9]*\)  *\([0-9]*\) .*/\1 \2/p' "/proc/$(cat "$SANDBOX/run/mxray-$d.pid")/limits")
+	[ "$got" = "$want $want" ] && ok "mxray_${d}_open_files_$want" || not_ok "mxray_${d}_open_files_$want" "Max open files '$got'"
+done
 
 msgid=$(tests/sandbox/send-test-mail.sh "$SANDBOX" 2>"$work/send.err")
 if [ -z "$msgid" ]; then
