@@ -279,7 +279,7 @@ static enum MHD_Result site_metrics(site_t *site, struct MHD_Connection *conn)
 {
 	strbuf_t m = STRBUF_INIT;
 	store_queue_info_t jobs, reports;
-	long long processed = 0, sent = 0, failed = 0, limited = 0;
+	long long processed = 0, sent = 0, failed = 0, limited = 0, unanswered = 0;
 	store_histogram_t probe_h, e2e_h;
 	store_t *s = site_store(site);
 	int up = s != NULL && store_queue_info(s, STORE_STREAM_JOBS, &jobs) == 0 &&
@@ -288,6 +288,7 @@ static enum MHD_Result site_metrics(site_t *site, struct MHD_Connection *conn)
 		 store_counter(s, "replies_sent", &sent) == 0 &&
 		 store_counter(s, "replies_failed", &failed) == 0 &&
 		 store_counter(s, "tests_rate_limited", &limited) == 0 &&
+		 store_counter(s, "tests_not_answered", &unanswered) == 0 &&
 		 store_histogram(s, "probe_ms", &probe_h) == 0 &&
 		 store_histogram(s, "end_to_end_ms", &e2e_h) == 0;
 	if (s != NULL && !up)
@@ -316,8 +317,10 @@ static enum MHD_Result site_metrics(site_t *site, struct MHD_Connection *conn)
 			      "# HELP mxray_replies_failed_total Replies whose submission failed (retried later).\n"
 			      "# TYPE mxray_replies_failed_total counter\nmxray_replies_failed_total %lld\n"
 			      "# HELP mxray_tests_rate_limited_total Test mails refused (450) by the milter's rate limits.\n"
-			      "# TYPE mxray_tests_rate_limited_total counter\nmxray_tests_rate_limited_total %lld\n",
-			      jobs.dead, processed, sent, failed, limited);
+			      "# TYPE mxray_tests_rate_limited_total counter\nmxray_tests_rate_limited_total %lld\n"
+			      "# HELP mxray_tests_not_answered_total Test mails accepted with no reply and no probe (null sender, automatic or list mail, mxray's own).\n"
+			      "# TYPE mxray_tests_not_answered_total counter\nmxray_tests_not_answered_total %lld\n",
+			      jobs.dead, processed, sent, failed, limited, unanswered);
 		metrics_histogram(&m, "mxray_probe_duration_seconds",
 				  "Time a worker took to probe a domain and build its report.", &probe_h);
 		metrics_histogram(&m, "mxray_end_to_end_seconds",

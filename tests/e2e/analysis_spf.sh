@@ -262,6 +262,8 @@ redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR#*:}" --raw XRANGE mxray:jobs - 
 	not_ok no_job_for_bulk_mail "a job was queued" || ok no_job_for_bulk_mail
 n=$(redis-cli -h "${REDIS_ADDR%:*}" -p "${REDIS_ADDR#*:}" GET mxray:count:tests_not_answered)
 [ "$n" = 1 ] && ok bulk_mail_counted_not_answered || not_ok bulk_mail_counted_not_answered "count '$n'"
+m=$(curl -s "$HTTP_BASE/metrics" | sed -n 's/^mxray_tests_not_answered_total //p')
+[ "$m" = 1 ] && ok not_answered_on_metrics || not_ok not_answered_on_metrics "mxray_tests_not_answered_total '$m'"
 
 # Rate limit per sender (default [milter] rate_per_sender = 10 per hour):
 # the 11th test mail of one sender is refused with 450 4.7.1 at RCPT.
