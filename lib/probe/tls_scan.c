@@ -180,6 +180,12 @@ int scan_handshake(scan_t *s, const ch_params_t *p, int want_ske, ch_reply_t *r)
 	if (r->outcome == CH_MALFORMED || r->outcome == CH_IO)
 		log_debug("tls_scan: %s hello: %s: %s", ch_version_name(p->version),
 			  ch_outcome_name(r->outcome), r->why);
+	/* Counted as a refusal, but not silently: a server that answers
+	 * hellos with garbage is not one that speaks no TLS, and the report
+	 * must not read as if it were. */
+	if (r->outcome == CH_MALFORMED)
+		scan_error(s, "%s hello: the answer could not be parsed: %s",
+			   ch_version_name(p->version), r->why);
 	return 0;
 }
 

@@ -124,7 +124,7 @@ PY
 		# the hostile answers (the server counts them) and took none of
 		# them for a protocol or a suite the server speaks.
 		answered=$(grep -c "hostile answer to a ClientHello" "$SANDBOX/logs/hostile-$n.log")
-		if python3 - "$out" "$answered" <<'PY'
+		if python3 - "$out" "$answered" "$mode" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1]))["mx"][0]["addresses"][0]
 scan = a.get("tls_scan") or {}
@@ -132,6 +132,11 @@ assert a["state"] == "tested" and a["starttls"] == "ok", (a["state"], a.get("sta
 assert int(sys.argv[2]) >= 1 and scan.get("handshakes", 0) >= 1, (sys.argv[2], scan.get("handshakes"))
 assert not any(scan.get("protocols", {}).values()), scan.get("protocols")
 assert not scan.get("suites"), scan.get("suites")
+# a ServerHello we could not parse is named in the errors, and the scan is
+# not called complete (a short one is a closed connection: a refusal)
+if sys.argv[3] != "scan_short_hello":
+    assert scan.get("complete") is False, scan.get("complete")
+    assert any("the answer could not be parsed" in e for e in scan.get("errors", [])), scan.get("errors")
 PY
 		then ok "${mode}_scan_met_it_and_believed_nothing ($answered hostile answers)"
 		else not_ok "${mode}_scan_met_it_and_believed_nothing" "see $out, $answered hostile answers"; fi
