@@ -152,6 +152,33 @@ has mta_sts_wrong_cert_finding dns.mta_sts mta_sts.policy_cert_invalid
 json_get "$J" dns.mta_sts.fetch_error | grep -q 'mta-sts.sts-badcert.probe.test' &&
 	ok mta_sts_wrong_cert_says_why || not_ok mta_sts_wrong_cert_says_why "$(json_get "$J" dns.mta_sts.fetch_error)"
 
+# The policy fetch's bounds (RFC 8461 3.3): a redirect is not followed, a
+# policy over 64 KB is not read, a trickled one is cut at the time limit.
+run sts-redirect.probe.test
+is mta_sts_redirect_status dns.mta_sts.http_status 301
+has mta_sts_redirect_finding dns.mta_sts mta_sts.policy_unavailable
+json_get "$J" dns.mta_sts.fetch_error | grep -q 'redirects are not followed' &&
+	ok mta_sts_redirect_not_followed || not_ok mta_sts_redirect_not_followed "$(json_get "$J" dns.mta_sts.fetch_error)"
+is mta_sts_redirect_no_policy dns.mta_sts.policy null
+run sts-huge.probe.test
+has mta_sts_huge_finding dns.mta_sts mta_sts.policy_unavailable
+json_get "$J" dns.mta_sts.fetch_error | grep -q 'the policy is larger than 65536 bytes' &&
+	ok mta_sts_huge_not_read || not_ok mta_sts_huge_not_read "$(json_get "$J" dns.mta_sts.fetch_error)"
+# connect, TLS and command time limits of 2 s each: the fetch may take 6 s
+sed -e 's/^connect_timeout = .*/connect_timeout = 2s/' -e 's/^tls_timeout = .*/tls_timeout = 2s/' \
+	-e 's/^command_timeout = .*/command_timeout = 2s/' "$SANDBOX/probe.conf" >"$SANDBOX/slow.conf"
+J=$SANDBOX/sts-slow.json
+t0=$(date +%s%N)
+"$E2E_BIN/mxray" check -c "$SANDBOX/slow.conf" --format json sts-slow.probe.test >"$J" 2>"$SANDBOX/sts-slow.err"
+took=$((($(date +%s%N) - t0) / 1000000))
+echo "# sts-slow.probe.test: $took ms"
+has mta_sts_slow_finding dns.mta_sts mta_sts.policy_unavailable
+json_get "$J" dns.mta_sts.fetch_error | grep -qi 'timed out' &&
+	ok mta_sts_slow_cut_at_the_limit || not_ok mta_sts_slow_cut_at_the_limit "$(json_get "$J" dns.mta_sts.fetch_error)"
+ms=$(json_get "$J" dns.mta_sts.fetch_ms)
+[ "${ms:-99999}" -ge 5500 ] && [ "${ms:-99999}" -le 8000 ] && ok "mta_sts_slow_fetch_bounded (${ms} ms)" ||
+	not_ok mta_sts_slow_fetch_bounded "fetch_ms '$ms', want about 6000"
+
 run sts-missing.probe.test
 is mta_sts_missing_policy_status dns.mta_sts.http_status 404
 has mta_sts_missing_policy_finding dns.mta_sts mta_sts.policy_unavailable

@@ -19,7 +19,7 @@
 # records of some sandbox addresses.
 
 PROBE_ZONES="probe.test"
-PROBE_STS_CASES="sts-enforce sts-nomatch sts-testing sts-syntax sts-missing sts-badmx sts-badcert sts-twoaddr sts-danefail"
+PROBE_STS_CASES="sts-enforce sts-nomatch sts-testing sts-syntax sts-missing sts-badmx sts-badcert sts-twoaddr sts-danefail sts-redirect sts-slow sts-huge"
 
 # probe_make - certificates and MTA-STS policy files (before nginx_make,
 # postfix_start and dns_make).
@@ -59,6 +59,10 @@ probe_make() {
 	probe_policy sts-twoaddr 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
 	# a valid certificate for MTA-STS whose second key (ECDSA) the TLSA set misses
 	probe_policy sts-danefail 'version: STSv1\nmode: enforce\nmx: mxdual.probe.test\nmax_age: 604800\n'
+	# trickled by nginx (nginx.conf.in), and one over 64 KB
+	probe_policy sts-slow 'version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n'
+	probe_policy sts-huge "version: STSv1\nmode: enforce\nmx: mx1.sender.test\nmax_age: 604800\n$(
+		awk 'BEGIN { for (i = 0; i < 3500; i++) printf "mx: mx%04d.sender.test\\n", i }')"
 	# sts-missing: no file, nginx answers 404
 	chmod -R a+rX "$SANDBOX_DIR/nginx"
 }
