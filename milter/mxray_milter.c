@@ -495,9 +495,12 @@ int main(int argc, char **argv)
 	/* The SPF keeper is forked now: this process has one thread (smfi_main
 	 * starts the pool later) and no listening socket yet, so neither it
 	 * nor any libspf2 child can accept a Postfix session. It gives up
-	 * root for [milter] user, or for nobody when that is empty. */
-	const char *spf_user = milter_cfg.milter_user && milter_cfg.milter_user[0]
-			       ? milter_cfg.milter_user : geteuid() == 0 ? "nobody" : NULL;
+	 * root for [milter] user, or for nobody when that is empty or root
+	 * (a milter kept as root on purpose still parses hostile SPF records
+	 * with no authority). */
+	const char *mu = milter_cfg.milter_user;
+	const char *spf_user = mu && mu[0] && strcmp(mu, "root") != 0 ? mu :
+			       geteuid() == 0 ? "nobody" : NULL;
 	spf_sandbox_opts_t spf_opts = { .timeout_ms = milter_cfg.command_timeout_ms,
 					.user = spf_user };
 	milter_spf = spf_sandbox_start_opts(&milter_dns, &spf_opts, err, sizeof(err));

@@ -99,6 +99,20 @@ static int submit_with_retry(const mxray_config_t *cfg, const char *token, const
 	return -1;
 }
 
+/* already_answered - 1 when token has no reply yet; else what handle
+ * returns for entry e: 0 (answered before: the entry is acknowledged, a
+ * copy delivered again is never mailed twice) or -1 (Redis failed). */
+static int already_answered(store_t *s, const char *token, const store_entry_t *e)
+{
+	int replied = store_replied_exists(s, token);
+	if (replied == 0)
+		return 1;
+	if (replied < 0)
+		return -1;
+	log_info("token %s: already answered; entry delivered again, not mailed twice", token);
+	return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+}
+
 /* handle - one reports-stream entry. 0 = done (acknowledged), 1 = leave it
  * pending (submission failed), -1 = Redis failed. */
 static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
@@ -129,14 +143,10 @@ static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
 		json_decref(rep);
 		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
 	}
-	int replied = store_replied_exists(s, token);
-	if (replied != 0) {
+	int done = already_answered(s, token, e);
+	if (done != 1) {
 		json_decref(rep);
-		if (replied < 0)
-			return -1;
-		log_info("token %s: already answered; entry delivered again, not mailed twice",
-			 token);
-		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+		return done;
 	}
 	/* Claim the token before mailing: two reporters given it at once (a
 	 * duplicated entry, a takeover racing a slow holder) must not both
@@ -167,13 +177,9 @@ static int handle(const mxray_config_t *cfg, store_t *s, const store_entry_t *e)
 	}
 	/* Claimed: the reply may have gone out just before (its holder marked
 	 * it and its claim ran out between our two checks). */
-	if ((replied = store_replied_exists(s, token)) != 0) {
+	if ((done = already_answered(s, token, e)) != 1) {
 		json_decref(rep);
-		if (replied < 0)
-			return -1;
-		log_info("token %s: already answered; entry delivered again, not mailed twice",
-			 token);
-		return store_ack(s, STORE_STREAM_REPORTS, e->id) == 0 ? 0 : -1;
+		return done;
 	}
 	const char *rcpt = reply_recipient(rep);
 	if (rcpt == NULL) {

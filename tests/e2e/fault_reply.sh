@@ -78,28 +78,8 @@ check retried_with_backoff grep -q "try 3 of 3 failed" "$SANDBOX/logs/reporter-b
 failed=$(curl -s "$HTTP_BASE/metrics" | sed -n 's/^mxray_replies_failed_total //p')
 [ "${failed:-0}" -ge 1 ] 2>/dev/null && ok failure_counted_on_metrics || not_ok failure_counted_on_metrics "mxray_replies_failed_total '$failed'"
 # The MTA answers again: a relay on that port to the real submission port.
-setsid timeout 120 python3 -c '
-import socket, sys, threading
-src, dst = sys.argv[1], sys.argv[2]
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((src, 2587)); s.listen(8)
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d: break
-            b.sendall(d)
-    except OSError: pass
-    finally:
-        for x in (a, b):
-            try: x.shutdown(socket.SHUT_RDWR)
-            except OSError: pass
-while True:
-    c, _ = s.accept()
-    u = socket.create_connection((dst, 587))
-    threading.Thread(target=pump, args=(c, u), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c), daemon=True).start()
-' "${SANDBOX_NET}.0.25" "${SUBMIT%:*}" </dev/null >"$SANDBOX/logs/relay.log" 2>&1 &
+setsid timeout 120 python3 tests/tools/tcp_relay.py "${SANDBOX_NET}.0.25" 2587 "${SUBMIT%:*}" 587 \
+	</dev/null >"$SANDBOX/logs/relay.log" 2>&1 &
 echo $! >"$SANDBOX/run/extra-relay.pid"
 wait_replies carol 1 90
 sleep 2
@@ -109,32 +89,8 @@ echo "$status" | grep -q '^reports .* pending 0 ' && ok nothing_left_pending || 
 stop_by_pidfile "$SANDBOX/run/extra-reporter-b.pid"
 
 # 4. Two reporters, one token in two entries, submissions that take 2 s.
-setsid timeout 120 python3 -c '
-import socket, sys, threading, time
-src, dst = sys.argv[1], sys.argv[2]
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((src, 2588)); s.listen(8)
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d: break
-            b.sendall(d)
-    except OSError: pass
-    finally:
-        for x in (a, b):
-            try: x.shutdown(socket.SHUT_RDWR)
-            except OSError: pass
-def serve(c):
-    time.sleep(2)
-    u = socket.create_connection((dst, 587))
-    threading.Thread(target=pump, args=(c, u), daemon=True).start()
-    pump(u, c)
-while True:
-    c, _ = s.accept()
-    print("submission", flush=True)
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-' "${SANDBOX_NET}.0.25" "${SUBMIT%:*}" </dev/null >"$SANDBOX/logs/slow-relay.log" 2>&1 &
+setsid timeout 120 python3 tests/tools/tcp_relay.py "${SANDBOX_NET}.0.25" 2588 "${SUBMIT%:*}" 587 2 \
+	</dev/null >"$SANDBOX/logs/slow-relay.log" 2>&1 &
 echo $! >"$SANDBOX/run/extra-slow-relay.pid"
 sed "s|^submit = .*|submit = smtp://${SANDBOX_NET}.0.25:2588|" "$SANDBOX/fault.conf" >"$SANDBOX/slow.conf"
 # the second reporter's site on a port of its own

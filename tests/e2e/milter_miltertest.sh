@@ -12,41 +12,9 @@
 
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-dir=$(mktemp -d /tmp/mxray-miltertest-XXXXXX)
-redis_pid= milter_pid=
-cleanup() {
-	[ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null
-	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-fail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; fail=1; }
-
-cat >"$dir/mxray.conf" <<CONF
-[log]
-destination = stderr
-[redis]
-address = $dir/redis.sock
-[milter]
-socket = unix:$dir/milter.sock
-# root on purpose: the sockets are in this test's root-only directory
-user = root
-test_addresses = test@mxray.test
-max_headers = 3
-max_body_bytes = 8
-CONF
-
-redis-server --port 0 --unixsocket "$dir/redis.sock" --save "" --appendonly no \
-	--dir "$dir" >"$dir/redis.log" 2>&1 &
-redis_pid=$!
-"${MXRAY_BIN_DIR:-.}"/mxray-milter -c "$dir/mxray.conf" -v >"$dir/milter.log" 2>&1 &
-milter_pid=$!
-for _ in $(seq 50); do
-	[ -S "$dir/redis.sock" ] && [ -S "$dir/milter.sock" ] && break
-	sleep 0.3
-done
+. tests/lib/milter.sh
+milter_up miltertest "max_headers = 3
+max_body_bytes = 8"
 
 # The SPF keeper and helper (spf_sandbox.h): forked before the milter's
 # listening socket existed, so neither holds it (the milter does); run as
@@ -141,7 +109,7 @@ assert j["format"] == 1 and j["kind"] == "mail", j
 assert j["domain"] == "sender.test" and j["reply_to"] is None, j
 assert "SPF not evaluated" in j["reply_policy"]["reason"], j["reply_policy"]
 check = m["client"].pop("check")
-assert m["client"] == {"ip": "127.0.0.1", "name": "client.sender.test",
+assert m["client"] == {"ip": "127.0.0.1", "family": "ipv4", "name": "client.sender.test",
                        "ptr": "client.sender.test", "helo": "client.sender.test"}, m["client"]
 # a loopback client: the HELO is judged as a name, without DNS lookups
 assert check["fqdn"] is True and check["resolves"] is None, check

@@ -10,42 +10,10 @@
 # directory, both stopped by PID.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-dir=$(mktemp -d /tmp/mxray-ratelimit-XXXXXX)
-redis_pid= milter_pid=
-cleanup() {
-	[ -n "$milter_pid" ] && kill "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null
-	[ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
-	[ -n "${KEEP:-}" ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-fail=0
-ok() { echo "ok - $1"; }
-notok() { echo "not ok - $1"; fail=1; }
-for c in miltertest redis-server redis-cli; do
-	command -v "$c" >/dev/null || { notok "needs_$c"; exit 1; }
-done
-
-cat >"$dir/mxray.conf" <<CONF
-[log]
-destination = stderr
-[redis]
-address = $dir/redis.sock
-[milter]
-socket = unix:$dir/milter.sock
-test_addresses = test@mxray.test
-rate_per_sender = 100
+. tests/lib/milter.sh
+milter_up ratelimit "rate_per_sender = 100
 rate_per_domain = 2
-rate_per_network = 4
-CONF
-redis-server --port 0 --unixsocket "$dir/redis.sock" --save "" --appendonly no \
-	--dir "$dir" >"$dir/redis.log" 2>&1 &
-redis_pid=$!
-"${MXRAY_BIN_DIR:-.}"/mxray-milter -c "$dir/mxray.conf" -v >"$dir/milter.log" 2>&1 &
-milter_pid=$!
-for _ in $(seq 50); do
-	[ -S "$dir/redis.sock" ] && [ -S "$dir/milter.sock" ] && break
-	sleep 0.3
-done
+rate_per_network = 4"
 
 # One SMTP transaction up to RCPT: prints RESULT continue|replycode|other.
 cat >"$dir/rate.lua" <<'LUA'
