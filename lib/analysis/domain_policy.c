@@ -24,12 +24,30 @@ struct domain_policy {
 	json_t *dmarc, *spf;		/* the results, once looked up */
 };
 
+/* spf_dnssec - the DNSSEC status of the domain's TXT records, which the
+ * SPF sandbox's own resolver does not report (asked again here; the
+ * answer is usually cached by then). */
+static const char *spf_dnssec(const analysis_dns_t *dns, const char *domain)
+{
+	dns_answer_t *a = NULL;
+	char err[256];
+	if (dns->query(dns->arg, domain, 16 /* TXT */, &a, err, sizeof(err)) != 0)
+		return NULL;
+	const char *st = a->outcome == DNS_SERVFAIL && a->dnssec != DNSSEC_BOGUS ? NULL :
+			 dnssec_status_name(a->dnssec);
+	dns_answer_free(a);
+	return st;
+}
+
 static void *policy_lookups(void *arg)
 {
 	domain_policy_t *p = arg;
 	p->dmarc = dmarc_lookup(p->dns, p->domain);
-	if (p->sb != NULL)
+	if (p->sb != NULL) {
 		p->spf = spf_policy_check(p->sb, p->domain);
+		const char *st = spf_dnssec(p->dns, p->domain);
+		json_object_set_new(p->spf, "dnssec", st ? json_string(st) : json_null());
+	}
 	return NULL;
 }
 

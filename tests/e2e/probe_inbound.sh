@@ -74,7 +74,10 @@ run sender.test
 is spf_policy_found dns.spf.outcome found
 is spf_policy_unlisted_address_fails dns.spf.unlisted_result fail
 is spf_policy_decided_by_all dns.spf.unlisted_mechanism -all
+is spf_policy_dnssec_secure dns.spf.dnssec secure
 has spf_policy_ok_finding dns.spf spf.policy_ok
+run tls12.scan.unsigned.test
+is spf_policy_dnssec_insecure dns.spf.dnssec insecure
 run open.spf.analysis.test
 has spf_policy_open_finding dns.spf spf.policy_open
 is spf_policy_open_by_all dns.spf.unlisted_mechanism +all
