@@ -148,7 +148,7 @@ static void probe_all(addr_task_t *tasks, size_t n)
 	addr_pool_t pool = { tasks, n, 0, PTHREAD_MUTEX_INITIALIZER };
 	pthread_t th[PROBE_PARALLEL];
 	size_t nth = 0;
-	for (size_t k = 0; k < PROBE_PARALLEL && k + 1 < n; k++)
+	for (size_t k = 0; k + 1 < PROBE_PARALLEL && k + 1 < n; k++)	/* + this thread */
 		if (pthread_create(&th[nth], NULL, addr_worker, &pool) == 0)
 			nth++;
 	addr_worker(&pool);	/* this thread works too */

@@ -4,12 +4,14 @@
  * and STARTTLS. The result is the "dns" and "mx" parts of the report
  * (docs/report-format.md).
  *
- * The walk is sequential: one connection at a time, so mxray never holds
- * more than one connection to a probed address (DESIGN.md hard rule 2).
+ * The addresses are probed in parallel (up to 8 at once), each within
+ * [probe] connections_per_address connections (conn_limit.h, DESIGN.md
+ * hard rule 2), and each address's TLS scan starts once its STARTTLS
+ * worked; the records that need no probe result are looked up meanwhile.
  * [probe] job_deadline bounds the whole walk: addresses not reached in
  * time are "not_tested" with reason "job deadline reached". An address's
- * result is reused for [probe] reuse_results within one process
- * (addr_cache.h). Besides SMTP and TLS: PTR and forward confirmation of
+ * result is reused for [probe] reuse_results (addr_cache.h, across
+ * workers through Redis). Besides SMTP and TLS: PTR and forward confirmation of
  * each address (ptr.h), CNAME/IP-literal/unresolvable MX names (mx.h),
  * CAA of each MX host (caa.h), DANE (dane.h), and the domain's MTA-STS
  * (mta_sts.h) and TLS-RPT (tlsrpt.h) into dns.mta_sts and dns.tls_rpt.

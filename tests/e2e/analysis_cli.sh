@@ -12,12 +12,7 @@ set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
 
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dkim' 2>/dev/null ||
-	{ not_ok needs_dkimpy "python3-dkim (make deps)"; exit 1; }
-sandbox_up
-work=$SANDBOX/e2e
-mkdir -p "$work"
-MXRAY=$E2E_BIN/mxray
+signing_sandbox_up
 CLIENT=198.51.100.2
 
 # A message signed by analysis.test whose Return-Path names an envelope

@@ -17,12 +17,7 @@ set -u
 . "$(dirname "$0")/../lib/e2e.sh"
 cd "$E2E_ROOT" || exit 1
 
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null ||
-	{ not_ok needs_dkimpy "python3-dkim and python3-nacl (make deps)"; exit 1; }
-sandbox_up
-work=$SANDBOX/e2e
-mkdir -p "$work"
-MXRAY=$E2E_BIN/mxray
+signing_sandbox_up nacl
 
 n=$(/usr/bin/python3 tests/e2e/analysis_dkim_corpus.py "$SANDBOX/dkim" "$work/corpus" 2>"$work/corpus.err")
 [ "${n:-0}" -ge 16 ] && ok "corpus_of_${n}_messages_signed" ||

@@ -63,6 +63,19 @@ sandbox_up() {
 	. "$SANDBOX/env"
 }
 
+# signing_sandbox_up [MODULE...]: for the tests that sign their own mails
+# with dkimpy: fails unless Debian's python3 has dkim (and each MODULE),
+# then sandbox_up; sets work (a directory of the test's) and MXRAY.
+signing_sandbox_up() {
+	mods=$(echo dkim "$@" | sed 's/ /, /g')
+	[ -x /usr/bin/python3 ] && /usr/bin/python3 -c "import $mods" 2>/dev/null ||
+		{ not_ok needs_dkimpy "python3 modules $mods (make deps)"; exit 1; }
+	sandbox_up
+	work=$SANDBOX/e2e
+	mkdir -p "$work"
+	MXRAY=$E2E_BIN/mxray
+}
+
 sandbox_down() {
 	[ -n "${SANDBOX:-}" ] || { e2e_sanitizer_check; return 0; }
 	"$E2E_ROOT/tests/sandbox/sandbox.sh" stop "$SANDBOX" >/dev/null 2>&1
